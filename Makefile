@@ -1,0 +1,45 @@
+# zai-dash: `make demo` and `make test` are all a newcomer needs; both
+# install their own prerequisites first (idempotently, see scripts/setup.sh).
+
+SHELL := bash
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROME_BIN ?= /usr/bin/chromium
+
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: demo test setup setup-browser app lint unit e2e bench serve clean
+
+## demo: build the app and serve it on two simulated variants at http://$(LISTEN)
+demo: setup app
+	cargo run --release --locked -p zai-dash-server --bin zai-dash -- serve --demo --listen $(LISTEN) --dist dist
+
+## test: every check CI runs: format, lints (native and wasm32), unit,
+## integration and browser end-to-end tests
+test: setup-browser lint app
+	cargo test --workspace --locked
+
+setup:
+	bash scripts/setup.sh
+
+setup-browser:
+	bash scripts/setup.sh --browser
+
+## app: the wasm app, release build, into ./dist (prints bundle sizes)
+app:
+	trunk build --release --locked
+	@bash scripts/bundle-size.sh dist
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p zai-dash-engine -p zai-dash-app --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+
+## bench: criterion benchmarks of the engine
+bench: setup
+	cargo bench -p zai-dash-engine --locked
+
+clean:
+	cargo clean
+	rm -rf dist

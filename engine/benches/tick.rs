@@ -1,0 +1,259 @@
+//! One dashboard tick with a full day of history: for each of the two
+//! variants, parse a new scrape, push it into a 24 h buffer (17,280 rows
+//! at 5 s) and recompute what the panels show for a 1 h window.
+//!
+//! Benchmarks:
+//! - `tick/snapshot+rate_series`: per variant, parse + push + `snapshot()`
+//!   over 1 h + a request-rate chart series (the rate over a 1-minute
+//!   window ending at each of the ~720 rows of that hour);
+//! - `tick/all_panels`: per variant, parse + push + `snapshot()` + every
+//!   chart series of [`zai_dash_engine::series`] on a 720-point grid over
+//!   1 h, as the app draws them;
+//! - `parse+push`, `snapshot_1h`, `rate_series_1h`, `all_panels_1h`: the
+//!   parts alone, on one variant's full buffer;
+//! - `parse_fixture`: the shared 36 KB fixture scrape.
+//!
+//! Scrapes are the shared reconstructed fixture with every zai-proxy
+//! counter advancing at each step (see [`advance`]), so rates, quantiles
+//! and means have traffic to work on.
+//!
+//! Run with `cargo bench -p zai-dash-engine --bench tick`
+//! (add `-- --warm-up-time 1 --measurement-time 3` for a short run).
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use zai_dash_engine::buffer::{Buffer, DEFAULT_MAX_ROWS, Window};
+use zai_dash_engine::extract::Slot;
+use zai_dash_engine::format::write_float;
+use zai_dash_engine::parse::{Sample, parse};
+use zai_dash_engine::series::{self, Grid, Series};
+use zai_dash_engine::snapshot::{MetricSnapshot, snapshot};
+
+const FIXTURE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/reconstructed-variant.prom"
+));
+
+/// Scrape interval.
+const STEP_MS: i64 = 5_000;
+/// The window the panels show.
+const HOUR_MS: i64 = 3_600_000;
+/// The lookback of each point of the request-rate chart series.
+const MINUTE_MS: i64 = 60_000;
+/// Time of the first scrape (Unix ms).
+const T0: i64 = 1_757_000_000_000;
+/// The app's point budget per chart line.
+const MAX_POINTS: usize = 720;
+
+/// How much a fixture sample grows per scrape: every zai-proxy counter by
+/// one event (tokens by 400), histograms by one observation in the lowest
+/// bucket with `le ≥ 10` (so durations land in (5, 10] s and sizes in
+/// (0, 100] B), gauges and other families not at all.
+fn advance(name: &str, le: Option<&str>) -> f64 {
+    if !name.starts_with("zai_proxy_") {
+        return 0.0;
+    }
+    if name.ends_with("_bucket") {
+        let le = le.map_or(f64::NAN, |le| match le {
+            "+Inf" => f64::INFINITY,
+            other => other.parse().unwrap_or(f64::NAN),
+        });
+        f64::from(u8::from(le >= 10.0))
+    } else if name.ends_with("_count") {
+        1.0
+    } else if name.ends_with("_sum") {
+        7.5
+    } else if name.starts_with("zai_proxy_tokens_total") {
+        400.0
+    } else if name.ends_with("_total") {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+fn sample_advance(sample: &Sample<'_>) -> f64 {
+    advance(sample.name, sample.labels.get("le").as_deref())
+}
+
+/// The fixture as it would read `step` scrapes later, as text.
+fn scrape_text(step: usize) -> String {
+    let mut out = String::with_capacity(FIXTURE.len() + 4096);
+    for line in FIXTURE.lines() {
+        let sample = (!line.starts_with('#'))
+            .then(|| line.rsplit_once(' '))
+            .flatten();
+        let Some((series, value)) = sample else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let name = series.split('{').next().unwrap_or(series);
+        let le = series
+            .split_once("le=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(le, _)| le);
+        let value: f64 = value.parse().expect("fixture values are plain floats");
+        out.push_str(series);
+        out.push(' ');
+        write_float(&mut out, value + step as f64 * advance(name, le));
+        out.push('\n');
+    }
+    out
+}
+
+/// A variant's buffer holding a full day: `DEFAULT_MAX_ROWS` scrapes,
+/// the last one at step `DEFAULT_MAX_ROWS - 1`. The parsed fixture's
+/// values are rewritten in place, so setup parses only once.
+fn full_buffer() -> Buffer {
+    let mut scrape = parse(FIXTURE);
+    let base: Vec<(f64, f64)> = scrape
+        .samples
+        .iter()
+        .map(|s| (s.value, sample_advance(s)))
+        .collect();
+    let mut buffer = Buffer::default();
+    for step in 0..DEFAULT_MAX_ROWS {
+        for (sample, &(value, per_step)) in scrape.samples.iter_mut().zip(&base) {
+            sample.value = value + step as f64 * per_step;
+        }
+        buffer.push(at(step), &scrape).expect("in order");
+    }
+    assert_eq!(buffer.len(), DEFAULT_MAX_ROWS);
+    buffer
+}
+
+fn at(step: usize) -> i64 {
+    T0 + STEP_MS * step as i64
+}
+
+fn is_request(slot: &Slot) -> bool {
+    matches!(slot, Slot::Requests(_))
+}
+
+/// The request-rate chart series: for each row of `window`, the total
+/// request rate over the `lookback_ms` ending at that row. (The engine's
+/// `series::sample` does the same on an aligned grid; this one follows
+/// the rows themselves.)
+fn request_rate_series(buffer: &Buffer, window: &Window<'_>, lookback_ms: i64) -> Vec<f64> {
+    // Any column present in every row gives the row times; requests_total
+    // {200} is, in these scrapes.
+    window
+        .points(&Slot::Requests("200".into()))
+        .map(|p| {
+            let t = (p.t * 1000.0).round() as i64;
+            buffer
+                .window(t - lookback_ms, t)
+                .sum_rate(is_request)
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
+/// Every chart series the app draws, on the 1 h grid ending at `end_ms`.
+fn all_panels(buffer: &Buffer, end_ms: i64) -> Vec<Series> {
+    let grid = Grid::new(end_ms - HOUR_MS, end_ms, MAX_POINTS, STEP_MS);
+    let panels: [fn(&Buffer, &Grid) -> Vec<Series>; 9] = [
+        series::request_rates,
+        series::latency,
+        series::token_rates,
+        series::cost_rates,
+        series::concurrency,
+        series::utilisation,
+        series::limiter,
+        series::errors,
+        series::sizes,
+    ];
+    panels
+        .iter()
+        .flat_map(|panel| panel(buffer, &grid))
+        .collect()
+}
+
+/// Parses and pushes one scrape per variant (the same text for both: each
+/// variant has its own extractor and buffer), then computes the snapshot
+/// over the last hour and, per variant, `charts`.
+fn tick<T>(
+    variants: &mut [(&'static str, Buffer); 2],
+    text: &str,
+    t_ms: i64,
+    mut charts: impl FnMut(&Buffer, &Window<'_>) -> T,
+) -> [(MetricSnapshot, T); 2] {
+    variants.each_mut().map(|(name, buffer)| {
+        let scrape = parse(text);
+        buffer.push(t_ms, &scrape).expect("in order");
+        let window = buffer.window(t_ms - HOUR_MS, t_ms);
+        (snapshot(name, &window), charts(buffer, &window))
+    })
+}
+
+fn benches(c: &mut Criterion) {
+    let mut variants = [("production", full_buffer()), ("canary", full_buffer())];
+    let mut next_step = DEFAULT_MAX_ROWS;
+    eprintln!(
+        "setup: two buffers of {} rows, {} columns, {} bytes each",
+        variants[0].1.len(),
+        variants[0].1.schema().len(),
+        variants[0].1.heap_bytes()
+    );
+
+    // Each iteration scrapes 5 s after the previous one; making the text
+    // is setup, not measured.
+    let mut next_scrape = || {
+        let step = next_step;
+        next_step += 1;
+        (scrape_text(step), at(step))
+    };
+    let mut group = c.benchmark_group("tick");
+    group.bench_function("snapshot+rate_series", |b| {
+        b.iter_batched(
+            &mut next_scrape,
+            |(text, t)| {
+                tick(&mut variants, &text, t, |buffer, window| {
+                    request_rate_series(buffer, window, MINUTE_MS)
+                })
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("all_panels", |b| {
+        b.iter_batched(
+            &mut next_scrape,
+            |(text, t)| tick(&mut variants, &text, t, |buffer, _| all_panels(buffer, t)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+
+    // One variant's parse + push alone (the buffer is full, so the oldest
+    // row goes at each push).
+    c.bench_function("parse+push", |b| {
+        b.iter_batched(
+            &mut next_scrape,
+            |(text, t)| {
+                let scrape = parse(&text);
+                variants[0].1.push(t, &scrape).expect("in order");
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    let buffer = &variants[0].1;
+    let end = buffer.last_time().expect("full buffer");
+    let window = buffer.window(end - HOUR_MS, end);
+    eprintln!("1 h window: {} rows", window.len());
+    c.bench_function("snapshot_1h", |b| {
+        b.iter(|| snapshot("production", black_box(&window)))
+    });
+    c.bench_function("rate_series_1h", |b| {
+        b.iter(|| request_rate_series(buffer, black_box(&window), MINUTE_MS))
+    });
+    c.bench_function("all_panels_1h", |b| {
+        b.iter(|| all_panels(buffer, black_box(end)))
+    });
+    c.bench_function("parse_fixture", |b| b.iter(|| parse(black_box(FIXTURE))));
+}
+
+criterion_group!(tick_benches, benches);
+criterion_main!(tick_benches);

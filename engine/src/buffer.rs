@@ -1,0 +1,480 @@
+//! A rolling, in-memory history of one variant's [`Record`]s.
+//!
+//! The dashboard keeps history in the browser only (the relay is
+//! stateless), so memory is the budget: the buffer is columnar, one
+//! `f64` per slot per scrape plus a timestamp, bounded both by age and by
+//! row count. Pushing is O(1) amortised; a [`Window`] is a pair of row
+//! indices found by binary search, so queries never copy the buffer.
+
+use std::collections::VecDeque;
+
+use crate::{
+    extract::{Extractor, Family, FamilySet, HistPart, Histogram, Record, Slot},
+    parse::Scrape,
+    promql::{self, Bucket, Point, Range},
+};
+
+/// How long history is kept by default: 24 hours.
+pub const DEFAULT_RETENTION_MS: i64 = 24 * 3600 * 1000;
+
+/// The default row cap: 24 hours of scrapes every 5 seconds.
+pub const DEFAULT_MAX_ROWS: usize = 17_280;
+
+/// Why a scrape was not added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushError {
+    /// Its timestamp is not after the newest row's (the clock went back).
+    OutOfOrder,
+}
+
+/// One variant's history: scrape times, families present, resets, and a
+/// column per [`Slot`].
+pub struct Buffer {
+    retention_ms: i64,
+    max_rows: usize,
+    extractor: Extractor,
+    times: VecDeque<i64>,
+    families: VecDeque<FamilySet>,
+    resets: VecDeque<u32>,
+    columns: Vec<VecDeque<f64>>,
+}
+
+impl Default for Buffer {
+    fn default() -> Self {
+        Buffer::new(DEFAULT_RETENTION_MS, DEFAULT_MAX_ROWS)
+    }
+}
+
+impl Buffer {
+    /// An empty buffer keeping rows for `retention_ms` and at most
+    /// `max_rows` of them.
+    pub fn new(retention_ms: i64, max_rows: usize) -> Self {
+        Buffer {
+            retention_ms,
+            max_rows: max_rows.max(2),
+            extractor: Extractor::new(),
+            times: VecDeque::new(),
+            families: VecDeque::new(),
+            resets: VecDeque::new(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// Adds the scrape taken at `t_ms` (Unix milliseconds) and drops rows
+    /// that fell out of the retention.
+    pub fn push(&mut self, t_ms: i64, scrape: &Scrape<'_>) -> Result<(), PushError> {
+        if self.times.back().is_some_and(|&last| t_ms <= last) {
+            return Err(PushError::OutOfOrder);
+        }
+        let record = self.extractor.push(scrape);
+        self.push_record(t_ms, record);
+        Ok(())
+    }
+
+    fn push_record(&mut self, t_ms: i64, record: Record) {
+        let rows = self.times.len();
+        let schema = self.extractor.schema();
+        while self.columns.len() < record.values.len() {
+            // A counter slot that appears now was zero before: a lazily
+            // created series has simply not been incremented yet. A gauge
+            // that appears now was absent before.
+            let fill = if schema[self.columns.len()].is_counter() {
+                0.0
+            } else {
+                f64::NAN
+            };
+            let mut col = VecDeque::new();
+            reserve(&mut col, rows + 1, self.max_rows);
+            col.extend(std::iter::repeat_n(fill, rows));
+            self.columns.push(col);
+        }
+        let max_rows = self.max_rows;
+        reserve(&mut self.times, rows + 1, max_rows);
+        reserve(&mut self.families, rows + 1, max_rows);
+        reserve(&mut self.resets, rows + 1, max_rows);
+        self.times.push_back(t_ms);
+        self.families.push_back(record.families);
+        self.resets.push_back(record.resets);
+        for (i, col) in self.columns.iter_mut().enumerate() {
+            reserve(col, rows + 1, max_rows);
+            col.push_back(record.values.get(i).copied().unwrap_or(f64::NAN));
+        }
+        while self.times.len() > self.max_rows
+            || self
+                .times
+                .front()
+                .is_some_and(|&first| t_ms - first > self.retention_ms)
+        {
+            self.times.pop_front();
+            self.families.pop_front();
+            self.resets.pop_front();
+            for col in &mut self.columns {
+                col.pop_front();
+            }
+        }
+    }
+
+    /// Number of rows kept.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Whether no scrape has been kept.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Time of the oldest row kept (Unix ms).
+    pub fn first_time(&self) -> Option<i64> {
+        self.times.front().copied()
+    }
+
+    /// Time of the newest row (Unix ms).
+    pub fn last_time(&self) -> Option<i64> {
+        self.times.back().copied()
+    }
+
+    /// The slots seen so far, in column order.
+    pub fn schema(&self) -> &[Slot] {
+        self.extractor.schema()
+    }
+
+    /// Bytes of heap held by the rows (capacity, not just length), for the
+    /// memory figures in the README and the browser benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        self.times.capacity() * size_of::<i64>()
+            + self.families.capacity() * size_of::<FamilySet>()
+            + self.resets.capacity() * size_of::<u32>()
+            + self
+                .columns
+                .iter()
+                .map(|c| c.capacity() * size_of::<f64>())
+                .sum::<usize>()
+    }
+
+    /// The newest `rows` rows (fewer if the buffer holds fewer), spanning
+    /// exactly from the first of them to the last: two rows give the rate
+    /// between the two latest scrapes, with nothing to extrapolate.
+    pub fn latest_rows(&self, rows: usize) -> Window<'_> {
+        let hi = self.times.len();
+        let lo = hi.saturating_sub(rows);
+        let (start, end) = match (self.times.get(lo), self.times.back()) {
+            (Some(&s), Some(&e)) => (s, e),
+            _ => (0, 0),
+        };
+        Window {
+            buffer: self,
+            lo,
+            hi,
+            range: Range {
+                start: start as f64 / 1000.0,
+                end: end as f64 / 1000.0,
+            },
+        }
+    }
+
+    /// Times (Unix ms) of the rows in `[start_ms, end_ms]` at which a
+    /// counter reset was seen: markers for the charts.
+    pub fn reset_times(&self, start_ms: i64, end_ms: i64) -> impl Iterator<Item = i64> + '_ {
+        let w = self.window(start_ms, end_ms);
+        self.times
+            .range(w.lo..w.hi)
+            .zip(self.resets.range(w.lo..w.hi))
+            .filter(|(_, r)| **r > 0)
+            .map(|(t, _)| *t)
+    }
+
+    /// The rows with `start_ms <= t <= end_ms`. Both ends are inclusive so
+    /// that a window spanning exactly two scrapes contains both.
+    pub fn window(&self, start_ms: i64, end_ms: i64) -> Window<'_> {
+        let lo = self.times.partition_point(|&t| t < start_ms);
+        let hi = self.times.partition_point(|&t| t <= end_ms).max(lo);
+        Window {
+            buffer: self,
+            lo,
+            hi,
+            range: Range {
+                start: start_ms as f64 / 1000.0,
+                end: end_ms as f64 / 1000.0,
+            },
+        }
+    }
+}
+
+/// Grows `deque` to hold `needed` items, doubling but never past `cap`,
+/// so a full buffer holds exactly its rows instead of up to twice as many.
+fn reserve<T>(deque: &mut VecDeque<T>, needed: usize, cap: usize) {
+    if deque.capacity() < needed {
+        let target = (deque.capacity() * 2).clamp(needed, cap.max(needed));
+        deque.reserve_exact(target - deque.len());
+    }
+}
+
+/// A time window of a [`Buffer`]: the rows it covers and the PromQL range
+/// used for extrapolation.
+#[derive(Clone, Copy)]
+pub struct Window<'a> {
+    buffer: &'a Buffer,
+    lo: usize,
+    hi: usize,
+    range: Range,
+}
+
+impl<'a> Window<'a> {
+    /// Number of rows in the window.
+    pub fn len(&self) -> usize {
+        self.hi - self.lo
+    }
+
+    /// Whether the window holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.hi == self.lo
+    }
+
+    /// The window's bounds in seconds.
+    pub fn range(&self) -> Range {
+        self.range
+    }
+
+    /// Time of the newest row in the window (Unix ms).
+    pub fn last_time(&self) -> Option<i64> {
+        (!self.is_empty()).then(|| self.buffer.times[self.hi - 1])
+    }
+
+    /// Whether `family` was present in any row of the window.
+    pub fn has_family(&self, family: Family) -> bool {
+        self.buffer
+            .families
+            .range(self.lo..self.hi)
+            .any(|f| f.contains(family))
+    }
+
+    /// Whether `family` was present in the newest row of the window.
+    pub fn has_family_now(&self, family: Family) -> bool {
+        !self.is_empty() && self.buffer.families[self.hi - 1].contains(family)
+    }
+
+    /// Per-series counter resets seen inside the window (the first row's
+    /// resets happened before it and are not counted).
+    pub fn resets(&self) -> u32 {
+        if self.is_empty() {
+            return 0;
+        }
+        self.buffer.resets.range(self.lo + 1..self.hi).sum()
+    }
+
+    /// The slots of the buffer matching `pred`.
+    pub fn slots(&self, mut pred: impl FnMut(&Slot) -> bool) -> impl Iterator<Item = &'a Slot> {
+        self.buffer.schema().iter().filter(move |s| pred(s))
+    }
+
+    /// A slot's samples in the window, as PromQL points (absent rows are
+    /// skipped).
+    pub fn points(&self, slot: &Slot) -> impl Iterator<Item = Point> + 'a {
+        let window = *self;
+        let column = self.buffer.extractor.slot_index(slot);
+        column
+            .into_iter()
+            .flat_map(move |i| window.column_points(i))
+    }
+
+    /// PromQL `increase()` of a counter slot over the window, with
+    /// Prometheus' extrapolation; `None` with fewer than two samples.
+    pub fn increase(&self, slot: &Slot) -> Option<f64> {
+        self.column_increase(self.buffer.extractor.slot_index(slot)?)
+    }
+
+    /// PromQL `rate()` of a counter slot, per second.
+    pub fn rate(&self, slot: &Slot) -> Option<f64> {
+        self.column_rate(self.buffer.extractor.slot_index(slot)?)
+    }
+
+    /// `sum(rate())` over the counter slots matching `pred`; `None` when
+    /// none of them has two samples.
+    pub fn sum_rate(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_of(pred, |i| self.column_rate(i))
+    }
+
+    /// `sum(increase())` over the counter slots matching `pred`.
+    pub fn sum_increase(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_of(pred, |i| self.column_increase(i))
+    }
+
+    /// Exact increase of a counter slot between the window's first and last
+    /// samples: reset-stitched per series, never extrapolated.
+    pub fn total(&self, slot: &Slot) -> Option<f64> {
+        self.column_total(self.buffer.extractor.slot_index(slot)?)
+    }
+
+    /// Exact totals summed over the counter slots matching `pred`.
+    pub fn sum_total(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_of(pred, |i| self.column_total(i))
+    }
+
+    /// The newest value of a gauge slot, if its newest row has one.
+    pub fn latest(&self, slot: &Slot) -> Option<f64> {
+        let i = self.buffer.extractor.slot_index(slot)?;
+        if self.is_empty() {
+            return None;
+        }
+        let v = self.buffer.columns[i][self.hi - 1];
+        (!v.is_nan()).then_some(v)
+    }
+
+    /// `histogram_quantile(q, sum by (le) (increase(hist_bucket[w])))`, in
+    /// the histogram's unit; `None` without traffic in the window.
+    pub fn quantile(&self, hist: Histogram, q: f64) -> Option<f64> {
+        let [v] = self.quantiles(hist, [q]);
+        v
+    }
+
+    /// [`Window::quantile`] at several `qs` at once, computing the bucket
+    /// increases only once (a panel's p50, p95 and p99).
+    pub fn quantiles<const N: usize>(&self, hist: Histogram, qs: [f64; N]) -> [Option<f64>; N] {
+        let buckets = self.buckets(hist);
+        qs.map(|q| {
+            let v = promql::histogram_quantile(q, &buckets);
+            (!v.is_nan()).then_some(v)
+        })
+    }
+
+    /// The bucket a quantile falls in, for "≥ X" labels and error bars.
+    pub fn quantile_bounds(&self, hist: Histogram, q: f64) -> Option<promql::QuantileBounds> {
+        promql::quantile_bucket(q, &self.buckets(hist))
+    }
+
+    /// `rate(_sum) / rate(_count)` of a histogram: its mean observation.
+    pub fn mean(&self, hist: Histogram) -> Option<f64> {
+        let sum = self.increase(&Slot::Hist(hist, HistPart::Sum))?;
+        let count = self.increase(&Slot::Hist(hist, HistPart::Count))?;
+        promql::ratio(sum, count)
+    }
+
+    /// The windowed bucket increases of a histogram, sorted by bound.
+    fn buckets(&self, hist: Histogram) -> Vec<Bucket> {
+        let mut buckets: Vec<Bucket> = self
+            .buffer
+            .schema()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| match slot {
+                Slot::Hist(h, HistPart::Bucket(bits)) if *h == hist => Some(Bucket {
+                    le: f64::from_bits(*bits),
+                    count: self.column_increase(i)?,
+                }),
+                _ => None,
+            })
+            .collect();
+        buckets.sort_by(|a, b| a.le.total_cmp(&b.le));
+        buckets
+    }
+
+    /// Adds `f(column)` over the columns whose slot matches `pred`; `None`
+    /// when `f` gave nothing for any of them.
+    fn sum_of(
+        &self,
+        mut pred: impl FnMut(&Slot) -> bool,
+        mut f: impl FnMut(usize) -> Option<f64>,
+    ) -> Option<f64> {
+        self.buffer
+            .schema()
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| pred(slot))
+            .filter_map(|(i, _)| f(i))
+            .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+    }
+
+    // Column-index versions of the public queries: the aggregations above
+    // walk the schema, so they need no slot lookup per column.
+
+    /// The points of column `i` in the window. The time and value deques
+    /// wrap at different places, so the rows are walked as up to three
+    /// runs that are contiguous in both, each a plain slice zip.
+    fn column_points(&self, i: usize) -> ColumnPoints<'a> {
+        let buffer: &'a Buffer = self.buffer;
+        let times = range_slices(&buffer.times, self.lo, self.hi);
+        let values = range_slices(&buffer.columns[i], self.lo, self.hi);
+        let mut cuts = [times.0.len(), values.0.len()];
+        cuts.sort_unstable();
+        let run = |a: usize, b: usize| (sub(times, a, b), sub(values, a, b));
+        let (ts, vs) = run(0, cuts[0]);
+        ColumnPoints {
+            current: ts.iter().zip(vs),
+            rest: [run(cuts[0], cuts[1]), run(cuts[1], self.hi - self.lo)],
+            next_run: 0,
+        }
+    }
+
+    fn column_increase(&self, i: usize) -> Option<f64> {
+        promql::increase(self.column_points(i), self.range)
+    }
+
+    fn column_rate(&self, i: usize) -> Option<f64> {
+        promql::rate(self.column_points(i), self.range)
+    }
+
+    /// Last minus first present value: a stitched column only grows, so
+    /// this is the exact total without walking the rows in between.
+    fn column_total(&self, i: usize) -> Option<f64> {
+        let mut values = self.buffer.columns[i]
+            .range(self.lo..self.hi)
+            .filter(|v| !v.is_nan());
+        let first = values.next()?;
+        let last = values.next_back()?;
+        Some(last - first)
+    }
+}
+
+/// The present (non-`NaN`) points of one column over some rows, walked as
+/// runs of rows that are contiguous in both the time and the value deque.
+struct ColumnPoints<'a> {
+    current: std::iter::Zip<std::slice::Iter<'a, i64>, std::slice::Iter<'a, f64>>,
+    rest: [(&'a [i64], &'a [f64]); 2],
+    next_run: usize,
+}
+
+impl Iterator for ColumnPoints<'_> {
+    type Item = Point;
+
+    fn next(&mut self) -> Option<Point> {
+        loop {
+            for (&t, &v) in self.current.by_ref() {
+                if !v.is_nan() {
+                    return Some(Point {
+                        t: t as f64 / 1000.0,
+                        v,
+                    });
+                }
+            }
+            let &(ts, vs) = self.rest.get(self.next_run)?;
+            self.next_run += 1;
+            self.current = ts.iter().zip(vs);
+        }
+    }
+}
+
+/// Rows `lo..hi` of `deque` as its two contiguous pieces (the second may be
+/// empty).
+fn range_slices<T>(deque: &VecDeque<T>, lo: usize, hi: usize) -> (&[T], &[T]) {
+    let (a, b) = deque.as_slices();
+    if hi <= a.len() {
+        (&a[lo..hi], &[])
+    } else if lo >= a.len() {
+        (&b[lo - a.len()..hi - a.len()], &[])
+    } else {
+        (&a[lo..], &b[..hi - a.len()])
+    }
+}
+
+/// Items `a..b` of the concatenation of two slices, where `a..b` does not
+/// straddle their boundary.
+fn sub<'a, T>((first, second): (&'a [T], &'a [T]), a: usize, b: usize) -> &'a [T] {
+    if a == b {
+        &[]
+    } else if b <= first.len() {
+        &first[a..b]
+    } else {
+        &second[a - first.len()..b - first.len()]
+    }
+}

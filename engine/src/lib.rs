@@ -1,0 +1,35 @@
+//! The zai-dash metric engine: everything between the raw `/metrics` text and
+//! the numbers a panel draws, in plain Rust with no browser or server types.
+//!
+//! The same code runs in the browser (compiled to wasm32 inside the app), in
+//! the `zai-dash` command-line tool, in native unit tests and in criterion
+//! benchmarks, so every number on screen is tested and measured natively.
+//!
+//! # Layout
+//!
+//! Data flows through the modules in this order:
+//!
+//! - [`parse`]: Prometheus text exposition (0.0.4, OpenMetrics-tolerant) into
+//!   borrowed samples; a malformed line is reported and skipped.
+//! - [`format`]: the inverse, in client_golang's style; used by the demo
+//!   simulation and by round-trip tests of the parser.
+//! - [`extract`]: one parsed scrape into a compact [`extract::Record`] of the
+//!   zai-proxy series the panels need, with per-series counter-reset
+//!   stitching.
+//! - [`buffer`]: a time-bounded rolling buffer of records per variant.
+//! - [`promql`]: `rate`, `increase`, `irate`, `histogram_quantile` and exact
+//!   totals, matching Prometheus' own rules.
+//! - [`series`]: the time series each panel draws, on an aligned grid.
+//! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
+//! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
+//! - [`units`]: how those numbers read on screen ("no data" is never 0).
+
+pub mod buffer;
+pub mod extract;
+pub mod format;
+pub mod parse;
+pub mod plot;
+pub mod promql;
+pub mod series;
+pub mod snapshot;
+pub mod units;

@@ -1,0 +1,194 @@
+//! How numbers read on screen: rates, percentages, durations, ages and
+//! counts, with one shared rule for "no data" so that it never looks like 0.
+
+/// What every formatter shows for a missing value.
+pub const NO_DATA: &str = "—";
+
+/// Requests or events per second: `12.3/s`, `1.2k/s`, `0/s`.
+pub fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{}/s", compact(v)))
+}
+
+/// A percentage with one decimal: `0.4%`.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{v:.1}%"))
+}
+
+/// A latency given in ms: `85 ms` below a second, `1.25 s` above.
+pub fn millis(v: Option<f64>) -> String {
+    match v {
+        None => NO_DATA.to_owned(),
+        Some(ms) if ms.abs() < 1000.0 => format!("{} ms", round_sig(ms, 3)),
+        Some(ms) => format!("{:.2} s", ms / 1000.0),
+    }
+}
+
+/// An age in whole seconds: `4s`, `3m 07s`, `2h 05m`.
+pub fn age(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// A count with k/M/B suffixes: `950`, `12.3k`, `4.56M`.
+pub fn count(v: Option<f64>) -> String {
+    v.map_or_else(|| NO_DATA.to_owned(), compact)
+}
+
+/// Bytes in decimal units: `512 B`, `12.3 kB`, `1.5 MB`.
+pub fn bytes(v: Option<f64>) -> String {
+    let Some(v) = v else {
+        return NO_DATA.to_owned();
+    };
+    let (scaled, unit) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "GB"),
+        a if a >= 1e6 => (v / 1e6, "MB"),
+        a if a >= 1e3 => (v / 1e3, "kB"),
+        _ => (v, "B"),
+    };
+    format!("{} {unit}", round_sig(scaled, 3))
+}
+
+/// US dollars: cents above a cent, four significant digits below one
+/// (token costs are tiny), k/M above a thousand: `$12.35`, `$0.004321`.
+pub fn usd(v: Option<f64>) -> String {
+    match v {
+        None => NO_DATA.to_owned(),
+        Some(0.0) => "$0.00".to_owned(),
+        Some(v) if v.abs() < 0.01 => format!("${}", round_sig(v, 4)),
+        Some(v) if v.abs() < 1000.0 => format!("${v:.2}"),
+        Some(v) => format!("${}", compact(v)),
+    }
+}
+
+/// Compact number: three significant digits and a k/M/B suffix.
+pub fn compact(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (v / 1e9, "B")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    format!("{}{suffix}", round_sig(scaled, 3))
+}
+
+/// `v` with at most `digits` significant digits, trailing zeros dropped.
+fn round_sig(v: f64, digits: i32) -> String {
+    if v == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// Parses a duration like `500ms`, `5s`, `15m`, `6h`, `1d` (or a bare
+/// number of seconds) into milliseconds; `None` for anything else,
+/// including zero and negative values.
+pub fn parse_duration_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit {
+        "ms" => 1.0,
+        "" | "s" => 1e3,
+        "m" => 60e3,
+        "h" => 3600e3,
+        "d" => 86_400e3,
+        _ => return None,
+    };
+    let ms = (number * scale).round();
+    (1.0..1e15).contains(&ms).then_some(ms as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_decimal_units() {
+        assert_eq!(bytes(Some(512.0)), "512 B");
+        assert_eq!(bytes(Some(12_345.0)), "12.3 kB");
+        assert_eq!(bytes(Some(1_500_000.0)), "1.5 MB");
+        assert_eq!(bytes(None), NO_DATA);
+    }
+
+    #[test]
+    fn dollars_keep_small_costs_readable() {
+        assert_eq!(usd(Some(0.0)), "$0.00");
+        assert_eq!(usd(Some(0.0043214)), "$0.004321");
+        assert_eq!(usd(Some(12.345)), "$12.35");
+        assert_eq!(usd(Some(1234.0)), "$1.23k");
+        assert_eq!(usd(None), NO_DATA);
+    }
+
+    #[test]
+    fn durations_take_the_usual_units() {
+        assert_eq!(parse_duration_ms("500ms"), Some(500));
+        assert_eq!(parse_duration_ms("5s"), Some(5_000));
+        assert_eq!(parse_duration_ms("2.5"), Some(2_500));
+        assert_eq!(parse_duration_ms("15m"), Some(900_000));
+        assert_eq!(parse_duration_ms("6h"), Some(21_600_000));
+        assert_eq!(parse_duration_ms("1d"), Some(86_400_000));
+        for bad in ["", "0s", "-5s", "5x", "s", "1.2.3s", "5 s"] {
+            assert_eq!(parse_duration_ms(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn missing_values_never_read_as_zero() {
+        assert_eq!(rate(None), NO_DATA);
+        assert_eq!(percent(None), NO_DATA);
+        assert_eq!(millis(None), NO_DATA);
+        assert_eq!(count(None), NO_DATA);
+        assert_eq!(rate(Some(0.0)), "0/s");
+        assert_eq!(percent(Some(0.0)), "0.0%");
+    }
+
+    #[test]
+    fn rates_keep_three_significant_digits() {
+        assert_eq!(rate(Some(0.6)), "0.6/s");
+        assert_eq!(rate(Some(12.345)), "12.3/s");
+        assert_eq!(rate(Some(1234.0)), "1.23k/s");
+        assert_eq!(rate(Some(0.0123)), "0.0123/s");
+    }
+
+    #[test]
+    fn latency_switches_to_seconds_at_one_second() {
+        assert_eq!(millis(Some(85.04)), "85 ms");
+        assert_eq!(millis(Some(999.0)), "999 ms");
+        assert_eq!(millis(Some(1250.0)), "1.25 s");
+        assert_eq!(millis(Some(24285.7)), "24.29 s");
+    }
+
+    #[test]
+    fn ages_read_like_a_clock() {
+        assert_eq!(age(4.4), "4s");
+        assert_eq!(age(187.0), "3m 07s");
+        assert_eq!(age(7500.0), "2h 05m");
+        assert_eq!(age(-3.0), "0s");
+    }
+
+    #[test]
+    fn counts_use_si_suffixes() {
+        assert_eq!(count(Some(950.0)), "950");
+        assert_eq!(count(Some(12_345.0)), "12.3k");
+        assert_eq!(count(Some(4_560_000.0)), "4.56M");
+        assert_eq!(count(Some(1.52e9)), "1.52B");
+    }
+}
