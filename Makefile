@@ -9,7 +9,7 @@ export CHROME_BIN ?= /usr/bin/chromium
 
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: demo test setup setup-browser app lint unit e2e bench serve clean
+.PHONY: demo test setup setup-browser app lint bench bench-browser clean
 
 ## demo: build the app and serve it on two simulated variants at http://$(LISTEN)
 demo: setup app
@@ -43,3 +43,7 @@ bench: setup
 clean:
 	cargo clean
 	rm -rf dist
+
+## bench-browser: the browser benchmark (tick, redraw, memory) in headless Chromium
+bench-browser: setup-browser app
+	cargo run --locked -p zai-dash-e2e --bin browser-bench

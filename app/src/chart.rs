@@ -292,7 +292,9 @@ fn drawn_values(d: &ChartData, hidden: &BTreeSet<String>) -> Vec<(usize, Vec<f64
     out
 }
 
-fn draw(
+/// Draws `d` on `el` at the device pixel ratio: axes, lines (decimated,
+/// broken at gaps), stacked areas, markers and the crosshair at `hover`.
+pub fn draw(
     el: &web_sys::HtmlCanvasElement,
     d: &ChartData,
     unit: Unit,

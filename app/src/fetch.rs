@@ -1,29 +1,25 @@
 //! Talks to the relay: `GET /api/variants` once, then one poll loop per
 //! variant on `GET /relay/{name}`, each independent so that a slow or
 //! failing variant never delays the other.
+//!
+//! The two small JSON bodies are read with the browser's own `JSON.parse`
+//! rather than serde_json, which would add tens of KB to the bundle.
 
 use std::time::Duration;
 
 use gloo_net::http::{Request, Response};
+use js_sys::{Array, JSON, Reflect};
 use leptos::prelude::*;
-use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 use crate::state::{Dashboard, VariantState};
 
-#[derive(Deserialize)]
-struct VariantsBody {
-    variants: Vec<VariantName>,
-    refresh_ms: u64,
-}
-
-#[derive(Deserialize)]
-struct VariantName {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
+/// What `/api/variants` says.
+pub struct Variants {
+    /// Variant names, in the relay's order.
+    pub names: Vec<String>,
+    /// The poll interval the relay suggests, ms.
+    pub refresh_ms: u64,
 }
 
 /// Loads the variant list, then starts polling every variant.
@@ -42,11 +38,7 @@ pub fn start(dashboard: Dashboard) {
         };
         dashboard.setup_error.set(None);
         dashboard.refresh_ms.set(body.refresh_ms.max(250));
-        let states: Vec<VariantState> = body
-            .variants
-            .into_iter()
-            .map(|v| VariantState::new(v.name))
-            .collect();
+        let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
         dashboard.variants.set(states.clone());
         for state in states {
             leptos::task::spawn_local(poll(dashboard, state));
@@ -54,7 +46,8 @@ pub fn start(dashboard: Dashboard) {
     });
 }
 
-async fn variants() -> Result<VariantsBody, String> {
+/// `GET /api/variants`.
+pub async fn variants() -> Result<Variants, String> {
     let res = Request::get("/api/variants")
         .send()
         .await
@@ -62,12 +55,25 @@ async fn variants() -> Result<VariantsBody, String> {
     if !res.ok() {
         return Err(error_text(res).await);
     }
-    res.json().await.map_err(|e| e.to_string())
+    let body = json(res).await?;
+    let names = field(&body, "variants")
+        .map(|v| Array::from(&v))
+        .ok_or("no variant list in /api/variants")?
+        .iter()
+        .filter_map(|v| field(&v, "name")?.as_string())
+        .collect();
+    let refresh_ms = field(&body, "refresh_ms")
+        .and_then(|v| v.as_f64())
+        .ok_or("no refresh_ms in /api/variants")?;
+    Ok(Variants {
+        names,
+        refresh_ms: refresh_ms as u64,
+    })
 }
 
 /// Polls one variant forever, every refresh interval.
 async fn poll(dashboard: Dashboard, state: VariantState) {
-    let url = format!("/relay/{}", state.name.get_value());
+    let url = relay_url(&state.name.get_value());
     loop {
         let result = scrape(&url).await;
         let now = js_sys::Date::now();
@@ -81,7 +87,13 @@ async fn poll(dashboard: Dashboard, state: VariantState) {
     }
 }
 
-async fn scrape(url: &str) -> Result<String, String> {
+/// Where a variant's metrics are relayed.
+pub fn relay_url(name: &str) -> String {
+    format!("/relay/{name}")
+}
+
+/// One scrape through the relay: the exposition text, or what went wrong.
+pub async fn scrape(url: &str) -> Result<String, String> {
     let res = Request::get(url)
         .send()
         .await
@@ -93,11 +105,23 @@ async fn scrape(url: &str) -> Result<String, String> {
     }
 }
 
+async fn json(res: Response) -> Result<JsValue, String> {
+    let text = res.text().await.map_err(|e| e.to_string())?;
+    JSON::parse(&text).map_err(|_| "the relay sent malformed JSON".to_owned())
+}
+
+fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
 /// The relay's JSON `error`, or the HTTP status when there is none.
 async fn error_text(res: Response) -> String {
     let status = res.status();
-    match res.json::<ErrorBody>().await {
-        Ok(body) => body.error,
-        Err(_) => format!("HTTP {status}"),
-    }
+    json(res)
+        .await
+        .ok()
+        .and_then(|body| field(&body, "error")?.as_string())
+        .unwrap_or_else(|| format!("HTTP {status}"))
 }

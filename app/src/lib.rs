@@ -12,10 +12,12 @@
 //! - [`panels`]: components that compute what they show from a window of
 //!   the buffer through the engine (`series`, `snapshot`) and render it.
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.
+//! - [`bench`]: the browser benchmark, at `?bench`.
 //!
 //! Nothing here does math or parsing itself: that is the engine's, where it
 //! is unit-tested natively.
 
+pub mod bench;
 pub mod chart;
 pub mod fetch;
 pub mod panels;

@@ -198,6 +198,17 @@ impl Dashboard {
         (end - self.window_ms.get(), end)
     }
 
+    /// How a variant reads now: `"waiting"` (no answer yet), `"up"`,
+    /// `"stale"` (up, but its data is older than a few polls) or `"down"`.
+    pub fn condition(&self, variant: &VariantState) -> &'static str {
+        match (variant.health.get(), variant.last_ok_ms.get()) {
+            (Health::Down { .. }, _) => "down",
+            (Health::Waiting, _) => "waiting",
+            (Health::Up { .. }, Some(t)) if self.is_stale(t) => "stale",
+            (Health::Up { .. }, _) => "up",
+        }
+    }
+
     /// Whether data last received at `last_ok_ms` is stale now.
     pub fn is_stale(&self, last_ok_ms: f64) -> bool {
         let age = self.now_ms.get() - last_ok_ms;

@@ -3,14 +3,13 @@
 //! at 5 s) and recompute what the panels show for a 1 h window.
 //!
 //! Benchmarks:
-//! - `tick/snapshot+rate_series`: per variant, parse + push + `snapshot()`
-//!   over 1 h + a request-rate chart series (the rate over a 1-minute
-//!   window ending at each of the ~720 rows of that hour);
-//! - `tick/all_panels`: per variant, parse + push + `snapshot()` + every
-//!   chart series of [`zai_dash_engine::series`] on a 720-point grid over
-//!   1 h, as the app draws them;
-//! - `parse+push`, `snapshot_1h`, `rate_series_1h`, `all_panels_1h`: the
-//!   parts alone, on one variant's full buffer;
+//! - `tick`: per variant, parse + push + `snapshot()` over 1 h + every
+//!   chart series of [`zai_dash_engine::series`] on the app's 300-point
+//!   grid, through [`series::Cache`] as the app does (only points that new
+//!   data can change are recomputed);
+//! - `tick_cold`: the same with empty caches, as after a window change;
+//! - `parse+push`, `snapshot_1h`, `all_panels_1h`: the parts alone, on one
+//!   variant's full buffer;
 //! - `parse_fixture`: the shared 36 KB fixture scrape.
 //!
 //! Scrapes are the shared reconstructed fixture with every zai-proxy
@@ -24,10 +23,9 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zai_dash_engine::buffer::{Buffer, DEFAULT_MAX_ROWS, Window};
-use zai_dash_engine::extract::Slot;
 use zai_dash_engine::format::write_float;
 use zai_dash_engine::parse::{Sample, parse};
-use zai_dash_engine::series::{self, Grid, Series};
+use zai_dash_engine::series::{self, Cache, Grid, Series};
 use zai_dash_engine::snapshot::{MetricSnapshot, snapshot};
 
 const FIXTURE: &str = include_str!(concat!(
@@ -39,12 +37,10 @@ const FIXTURE: &str = include_str!(concat!(
 const STEP_MS: i64 = 5_000;
 /// The window the panels show.
 const HOUR_MS: i64 = 3_600_000;
-/// The lookback of each point of the request-rate chart series.
-const MINUTE_MS: i64 = 60_000;
 /// Time of the first scrape (Unix ms).
 const T0: i64 = 1_757_000_000_000;
-/// The app's point budget per chart line.
-const MAX_POINTS: usize = 720;
+/// The app's point budget per chart line (app/src/panels/mod.rs).
+const MAX_POINTS: usize = 300;
 
 /// How much a fixture sample grows per scrape: every zai-proxy counter by
 /// one event (tokens by 400), histograms by one observation in the lowest
@@ -128,47 +124,39 @@ fn at(step: usize) -> i64 {
     T0 + STEP_MS * step as i64
 }
 
-fn is_request(slot: &Slot) -> bool {
-    matches!(slot, Slot::Requests(_))
+
+
+/// Every chart the app draws, as in app/src/panels/mod.rs `CHARTS`.
+const PANELS: [fn(&Buffer, &Grid) -> Vec<Series>; 8] = [
+    series::request_rates,
+    series::latency,
+    series::token_rates,
+    series::cost_rates,
+    series::concurrency,
+    series::limiter,
+    series::errors,
+    series::sizes,
+];
+
+/// The app's grid for the hour ending at `end_ms`.
+fn hour_grid(end_ms: i64) -> Grid {
+    Grid::new(end_ms - HOUR_MS, end_ms, MAX_POINTS, STEP_MS)
 }
 
-/// The request-rate chart series: for each row of `window`, the total
-/// request rate over the `lookback_ms` ending at that row. (The engine's
-/// `series::sample` does the same on an aligned grid; this one follows
-/// the rows themselves.)
-fn request_rate_series(buffer: &Buffer, window: &Window<'_>, lookback_ms: i64) -> Vec<f64> {
-    // Any column present in every row gives the row times; requests_total
-    // {200} is, in these scrapes.
-    window
-        .points(&Slot::Requests("200".into()))
-        .map(|p| {
-            let t = (p.t * 1000.0).round() as i64;
-            buffer
-                .window(t - lookback_ms, t)
-                .sum_rate(is_request)
-                .unwrap_or(f64::NAN)
-        })
-        .collect()
-}
-
-/// Every chart series the app draws, on the 1 h grid ending at `end_ms`.
+/// Every chart series, computed from scratch.
 fn all_panels(buffer: &Buffer, end_ms: i64) -> Vec<Series> {
-    let grid = Grid::new(end_ms - HOUR_MS, end_ms, MAX_POINTS, STEP_MS);
-    let panels: [fn(&Buffer, &Grid) -> Vec<Series>; 9] = [
-        series::request_rates,
-        series::latency,
-        series::token_rates,
-        series::cost_rates,
-        series::concurrency,
-        series::utilisation,
-        series::limiter,
-        series::errors,
-        series::sizes,
-    ];
-    panels
-        .iter()
-        .flat_map(|panel| panel(buffer, &grid))
-        .collect()
+    let grid = hour_grid(end_ms);
+    PANELS.iter().flat_map(|panel| panel(buffer, &grid)).collect()
+}
+
+/// Every chart series through per-chart caches; returns the line count.
+fn all_panels_cached(caches: &mut [Cache; 8], buffer: &Buffer, end_ms: i64) -> usize {
+    let grid = hour_grid(end_ms);
+    caches
+        .iter_mut()
+        .zip(PANELS)
+        .map(|(cache, panel)| cache.update(buffer, &grid, panel).len())
+        .sum()
 }
 
 /// Parses and pushes one scrape per variant (the same text for both: each
@@ -205,26 +193,27 @@ fn benches(c: &mut Criterion) {
         next_step += 1;
         (scrape_text(step), at(step))
     };
-    let mut group = c.benchmark_group("tick");
-    group.bench_function("snapshot+rate_series", |b| {
+    let mut caches: [[Cache; 8]; 2] = Default::default();
+    c.bench_function("tick", |b| {
         b.iter_batched(
             &mut next_scrape,
             |(text, t)| {
-                tick(&mut variants, &text, t, |buffer, window| {
-                    request_rate_series(buffer, window, MINUTE_MS)
+                let mut i = 0;
+                tick(&mut variants, &text, t, |buffer, _| {
+                    i += 1;
+                    all_panels_cached(&mut caches[i - 1], buffer, t)
                 })
             },
             BatchSize::SmallInput,
         )
     });
-    group.bench_function("all_panels", |b| {
+    c.bench_function("tick_cold", |b| {
         b.iter_batched(
             &mut next_scrape,
             |(text, t)| tick(&mut variants, &text, t, |buffer, _| all_panels(buffer, t)),
             BatchSize::SmallInput,
         )
     });
-    group.finish();
 
     // One variant's parse + push alone (the buffer is full, so the oldest
     // row goes at each push).
@@ -245,9 +234,6 @@ fn benches(c: &mut Criterion) {
     eprintln!("1 h window: {} rows", window.len());
     c.bench_function("snapshot_1h", |b| {
         b.iter(|| snapshot("production", black_box(&window)))
-    });
-    c.bench_function("rate_series_1h", |b| {
-        b.iter(|| request_rate_series(buffer, black_box(&window), MINUTE_MS))
     });
     c.bench_function("all_panels_1h", |b| {
         b.iter(|| all_panels(buffer, black_box(end)))

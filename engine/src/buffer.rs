@@ -189,6 +189,15 @@ impl Buffer {
     pub fn window(&self, start_ms: i64, end_ms: i64) -> Window<'_> {
         let lo = self.times.partition_point(|&t| t < start_ms);
         let hi = self.times.partition_point(|&t| t <= end_ms).max(lo);
+        // Before its first row the buffer knows nothing: the dashboard was
+        // not watching, which is unknown, not zero traffic. So the range
+        // starts no earlier than that row, and a 1 h rate taken a minute
+        // after the page opened is a rate over that minute, not a sixtieth
+        // of it. Prometheus, holding the whole history, would see the same.
+        let start_ms = self
+            .times
+            .front()
+            .map_or(start_ms, |&first| start_ms.max(first));
         Window {
             buffer: self,
             lo,
@@ -414,8 +423,9 @@ impl<'a> Window<'a> {
         promql::rate(self.column_points(i), self.range)
     }
 
-    /// Last minus first present value: a stitched column only grows, so
-    /// this is the exact total without walking the rows in between.
+    /// Last minus first present value, each found from its end of the
+    /// window: stitching already made that difference the exact total, so
+    /// the rows in between need not be read.
     fn column_total(&self, i: usize) -> Option<f64> {
         let mut values = self.buffer.columns[i]
             .range(self.lo..self.hi)

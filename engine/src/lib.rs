@@ -11,7 +11,7 @@
 //!
 //! - [`parse`]: Prometheus text exposition (0.0.4, OpenMetrics-tolerant) into
 //!   borrowed samples; a malformed line is reported and skipped.
-//! - [`format`]: the inverse, in client_golang's style; used by the demo
+//! - [`format`](mod@format): the inverse, in client_golang's style; used by the demo
 //!   simulation and by round-trip tests of the parser.
 //! - [`extract`]: one parsed scrape into a compact [`extract::Record`] of the
 //!   zai-proxy series the panels need, with per-series counter-reset
@@ -23,6 +23,8 @@
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
+//! - [`view`]: the view in the URL (window, variants, refresh, ...), both
+//!   ways, with a notice for every bad parameter.
 
 pub mod buffer;
 pub mod extract;
@@ -33,3 +35,4 @@ pub mod promql;
 pub mod series;
 pub mod snapshot;
 pub mod units;
+pub mod view;

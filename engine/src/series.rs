@@ -8,7 +8,7 @@
 
 use crate::{
     buffer::{Buffer, Window},
-    extract::{Direction, HistPart, Histogram, Slot},
+    extract::{Direction, Histogram, Slot},
 };
 
 /// Evenly spaced evaluation times for a chart.
@@ -105,23 +105,16 @@ pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 
 /// Latency p50, p95 and p99 in milliseconds.
 pub fn latency(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
-    quantiles(
-        buffer,
-        grid,
-        Histogram::Duration,
-        &[0.5, 0.95, 0.99],
-        1000.0,
-    )
-}
-
-/// `histogram_quantile` of `hist` at each of `qs`, scaled by `scale`,
-/// named `p50`, `p95`...
-fn quantiles(buffer: &Buffer, grid: &Grid, hist: Histogram, qs: &[f64], scale: f64) -> Vec<Series> {
-    qs.iter()
-        .map(|&q| {
-            line(format!("p{}", (q * 100.0).round()), buffer, grid, |w| {
-                w.quantile(hist, q).map(|v| v * scale)
-            })
+    const QS: [f64; 3] = [0.5, 0.95, 0.99];
+    let per_point = sample(buffer, grid, |w| w.quantiles(Histogram::Duration, QS));
+    QS.iter()
+        .enumerate()
+        .map(|(i, q)| Series {
+            name: format!("p{}", (q * 100.0).round()),
+            values: per_point
+                .iter()
+                .map(|p| p[i].map_or(f64::NAN, |s| s * 1000.0))
+                .collect(),
         })
         .collect()
 }
@@ -157,13 +150,6 @@ pub fn concurrency(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
         line("in flight", buffer, grid, |w| w.latest(&Slot::Concurrent)),
         line("max workers", buffer, grid, |w| w.latest(&Slot::MaxWorkers)),
     ]
-}
-
-/// Worker utilisation in percent.
-pub fn utilisation(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
-    vec![line("utilisation", buffer, grid, |w| {
-        w.latest(&Slot::Utilization).map(|u| u * 100.0)
-    })]
 }
 
 /// The limiter's current rate (req/s) with rejections and adjustments per
@@ -222,9 +208,126 @@ pub fn sizes(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
     out
 }
 
-/// Whether the buffer has seen any part of `hist`.
-pub fn has_histogram(buffer: &Buffer, hist: Histogram) -> bool {
-    buffer.schema().contains(&Slot::Hist(hist, HistPart::Count))
+/// A chart's series for one variant, recomputed only where new data can
+/// change them.
+///
+/// A point at grid time `t` looks at rows in `[t - lookback, t]`. Rows only
+/// ever arrive later than the newest one, so once a row newer than `t`
+/// exists the point is final — unless eviction at the old end of the
+/// buffer has reached into its lookback. A live chart therefore recomputes
+/// a point or two per refresh instead of hundreds; only a change of grid
+/// step (another window) or a new series name recomputes everything.
+#[derive(Clone, Debug, Default)]
+pub struct Cache {
+    grid: Option<Grid>,
+    /// Grid times in `[final_from, final_to)` are final.
+    final_from: i64,
+    final_to: i64,
+    series: Vec<Series>,
+}
+
+impl Cache {
+    /// The series of `compute` on `grid`, reusing what is still valid.
+    pub fn update(
+        &mut self,
+        buffer: &Buffer,
+        grid: &Grid,
+        compute: impl Fn(&Buffer, &Grid) -> Vec<Series>,
+    ) -> &[Series] {
+        let (Some(first_row), Some(last_row)) = (buffer.first_time(), buffer.last_time()) else {
+            self.grid = None;
+            self.series = compute(buffer, grid);
+            return &self.series;
+        };
+        // Reusable: final before, and untouched by eviction since.
+        let reuse_from = self.final_from.max(first_row + grid.lookback_ms);
+        let reuse_to = self.final_to;
+        let reused = match self.grid {
+            Some(old)
+                if old.step_ms == grid.step_ms
+                    && old.lookback_ms == grid.lookback_ms
+                    && reuse_from.max(old.first_ms) < reuse_to =>
+            {
+                self.merge(
+                    buffer,
+                    grid,
+                    old,
+                    reuse_from.max(old.first_ms),
+                    reuse_to,
+                    &compute,
+                )
+            }
+            _ => None,
+        };
+        self.series = reused.unwrap_or_else(|| compute(buffer, grid));
+        self.grid = Some(*grid);
+        self.final_from = first_row + grid.lookback_ms;
+        // A point at the newest row's time is final too: later rows are
+        // strictly later.
+        self.final_to = last_row + 1;
+        &self.series
+    }
+
+    /// The new grid's series from cached points in `[from, to)` and fresh
+    /// ones elsewhere; `None` when the series names changed.
+    fn merge(
+        &self,
+        buffer: &Buffer,
+        grid: &Grid,
+        old: Grid,
+        from: i64,
+        to: i64,
+        compute: &impl Fn(&Buffer, &Grid) -> Vec<Series>,
+    ) -> Option<Vec<Series>> {
+        let ceil_index = |t: i64| {
+            let d = (t - grid.first_ms).max(0);
+            (d / grid.step_ms + usize::from(d % grid.step_ms != 0) as i64) as usize
+        };
+        let mid_start = ceil_index(from).min(grid.len);
+        let mid_end = ceil_index(to).min(grid.len).max(mid_start);
+        let part = |start: usize, end: usize| {
+            compute(
+                buffer,
+                &Grid {
+                    first_ms: grid.first_ms + start as i64 * grid.step_ms,
+                    len: end - start,
+                    ..*grid
+                },
+            )
+        };
+        let prefix = part(0, mid_start);
+        let suffix = part(mid_end, grid.len);
+        let same_names = |fresh: &[Series]| {
+            fresh.len() == self.series.len()
+                && fresh
+                    .iter()
+                    .zip(&self.series)
+                    .all(|(a, b)| a.name == b.name)
+        };
+        if !same_names(&prefix) || !same_names(&suffix) {
+            return None;
+        }
+        let old_index = |i: usize| {
+            let t = grid.first_ms + i as i64 * grid.step_ms;
+            ((t - old.first_ms) / old.step_ms) as usize
+        };
+        Some(
+            self.series
+                .iter()
+                .zip(prefix.into_iter().zip(suffix))
+                .map(|(cached, (pre, suf))| {
+                    let mut values = pre.values;
+                    values.reserve(grid.len);
+                    values.extend((mid_start..mid_end).map(|i| cached.values[old_index(i)]));
+                    values.extend(suf.values);
+                    Series {
+                        name: cached.name.clone(),
+                        values,
+                    }
+                })
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +345,85 @@ mod tests {
         assert_eq!(g.len, 600);
         // Lookback: four scrapes (20 s) beats one step (6 s).
         assert_eq!(g.lookback_ms, 20_000);
+    }
+
+    use crate::parse::parse;
+
+    /// A buffer of `rows` scrapes 5 s apart whose request counter grows by
+    /// a varying amount, with a new status code appearing at `new_code_at`.
+    fn growing(rows: usize, new_code_at: usize) -> Buffer {
+        let mut buffer = Buffer::default();
+        let (mut ok, mut failed) = (0.0, 0.0);
+        for i in 0..rows {
+            ok += (i % 7) as f64;
+            let mut text = format!("zai_proxy_requests_total{{status_code=\"200\"}} {ok}\n");
+            if i >= new_code_at {
+                failed += 1.0;
+                text += &format!("zai_proxy_requests_total{{status_code=\"500\"}} {failed}\n");
+            }
+            buffer
+                .push(1_000_000 + 5_000 * i as i64, &parse(&text))
+                .unwrap();
+        }
+        buffer
+    }
+
+    fn assert_same(a: &[Series], b: &[Series]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.name, y.name);
+            assert_eq!(x.values.len(), y.values.len(), "{}", x.name);
+            for (i, (p, q)) in x.values.iter().zip(&y.values).enumerate() {
+                assert!(
+                    p == q || (p.is_nan() && q.is_nan()),
+                    "{} point {i}: {p} vs {q}",
+                    x.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_cached_chart_equals_a_fresh_computation_as_the_window_slides() {
+        let mut cache = Cache::default();
+        let computed = std::cell::Cell::new(0);
+        let counting = |b: &Buffer, g: &Grid| {
+            computed.set(computed.get() + g.len);
+            request_rates(b, g)
+        };
+        for rows in [40, 41, 42, 45, 60, 61] {
+            let buffer = growing(rows, 1000);
+            let end = 1_000_000 + 5_000 * rows as i64 + 1_234;
+            let grid = Grid::new(end - 120_000, end, 50, 5_000);
+            computed.set(0);
+            let cached = cache.update(&buffer, &grid, counting).to_vec();
+            assert_same(&cached, &request_rates(&buffer, &grid));
+            if rows == 41 {
+                // One more row, 5 s later: of the 24 points (2 minutes at
+                // 5 s steps) only the two after the previous newest row
+                // are computed, the one the new row lands on and the new
+                // right edge.
+                assert_eq!(grid.len, 24);
+                assert_eq!(computed.get(), 2);
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_series_or_a_new_window_recomputes_everything() {
+        let mut cache = Cache::default();
+        let buffer = growing(50, 1000);
+        let grid = Grid::new(1_000_000, 1_250_000, 50, 5_000);
+        assert_eq!(cache.update(&buffer, &grid, request_rates).len(), 1);
+        // A 500 series appears: it gets its whole history, not a gap.
+        let buffer = growing(51, 49);
+        let grid = Grid::new(1_005_000, 1_255_000, 50, 5_000);
+        let cached = cache.update(&buffer, &grid, request_rates).to_vec();
+        assert_same(&cached, &request_rates(&buffer, &grid));
+        // Another step: nothing reusable, still the same as fresh.
+        let grid = Grid::new(1_000_000, 1_255_000, 10, 5_000);
+        let cached = cache.update(&buffer, &grid, request_rates).to_vec();
+        assert_same(&cached, &request_rates(&buffer, &grid));
     }
 
     #[test]

@@ -169,8 +169,8 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         ),
         window.sum_increase(is_request),
     ) {
+        // No request at all is "no traffic", not a 0 % error rate.
         (Some(errors), Some(all)) if all > 0.0 => Some(errors / all * 100.0),
-        (Some(_), Some(_)) => Some(0.0),
         _ => None,
     };
     let [p50, p95, p99] = window.quantiles(Histogram::Duration, [0.50, 0.95, 0.99]);

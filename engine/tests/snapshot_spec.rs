@@ -270,7 +270,7 @@ fn fixture_pair_has_no_quota_and_serialises_it_as_null() {
     assert_eq!(s.quota, None);
     let json = serde_json::to_value(&s).unwrap();
     assert!(json["quota"].is_null());
-    assert_eq!(json["req_rate"], serde_json::json!(0.6000000000000001));
+    assert_close(json["req_rate"].as_f64(), 0.6);
     assert_eq!(json["status_code_rates"]["503"], serde_json::json!(0.0));
 }
 
@@ -329,6 +329,33 @@ fn resets_are_counted_only_inside_the_window() {
     let after = snap(&buffer, 2, 3);
     assert_eq!(after.resets, 0);
     assert_eq!(after.requests_2xx, Some(5.0));
+}
+
+#[test]
+fn a_restart_that_empties_the_family_for_a_while_is_a_gap_then_a_reset() {
+    // After a restart client_golang exposes no requests_total series at
+    // all until the first request: rows 2 and 3 have only gauges.
+    let workers = gauge("zai_proxy_max_workers", 10.0);
+    let buffer = buffer_of(&[
+        requests(&[("200", 100.0)]) + &workers,
+        requests(&[("200", 110.0)]) + &workers,
+        workers.clone(),
+        workers.clone(),
+        requests(&[("200", 2.0)]) + &workers,
+        requests(&[("200", 5.0)]) + &workers,
+    ]);
+    let s = snap(&buffer, 0, 5);
+    // 10 before, then 2 (a reset: 2 < 110, the series' last value), then 3.
+    assert_eq!(s.requests_2xx, Some(15.0));
+    assert_eq!(s.resets, 1);
+    // The stitched column: 100, 110, –, –, 112, 115 over 0..25 s, on the
+    // bounds: 15 / 25 s.
+    assert_close(s.req_rate, 0.6);
+    // Inside the gap there is no requests data at all: null, not 0.
+    let gap = snap(&buffer, 2, 3);
+    assert_eq!(gap.requests_2xx, None);
+    assert_eq!(gap.req_rate, None);
+    assert_eq!(gap.max_workers, Some(10.0));
 }
 
 // ------------------------------------- series that appear, vanish, return
@@ -575,8 +602,9 @@ fn no_traffic_means_no_latency_but_a_zero_request_rate() {
     assert_eq!(s.latency_p99, None);
     assert_eq!(s.request_size_avg, None);
     assert_eq!(s.response_size_avg, None);
-    // 0 errors among 0 requests reads 0 %, the original's convention.
-    assert_eq!(s.error_rate_pct, Some(0.0));
+    // 0 errors among 0 requests is no traffic, not a 0 % error rate (the
+    // original printed 0 here).
+    assert_eq!(s.error_rate_pct, None);
 }
 
 // ------------------------------------------------------------------ quota
@@ -943,19 +971,20 @@ fn latest_rows_spans_exactly_its_rows() {
 }
 
 #[test]
-fn a_window_reaching_before_the_first_row_extrapolates_like_prometheus() {
+fn a_window_reaching_before_the_first_row_starts_at_that_row() {
     // Rows at 0, 5, 10 s with 200 = 10, 20, 30; a 60 s window ending at
-    // 10 s. Prometheus' rule: sampled 10 s, average interval 5 s; the first
-    // sample is 50 s ≥ 1.1 × 5 s from the start, so extrapolate 2.5 s back
-    // (the zero clamp, 10 s × 10/20 = 5 s, is not shorter); end on the
-    // bound. increase = 20 × 12.5/10 = 25; rate = 25 / 60 s.
+    // 10 s. The buffer knows nothing before its first row (the dashboard
+    // was not watching: unknown, not zero), so the range is clipped to
+    // [0 s, 10 s]. Both ends then sit on samples: nothing to extrapolate,
+    // increase = 30 − 10 = 20 over 10 s, rate = 2/s. Dividing by the full
+    // 60 s, as a Prometheus without that history would, gives 25/60 and
+    // reads a fresh page's 1 h rate as a sixtieth of the truth.
     let buffer = buffer_of(&[10.0, 20.0, 30.0].map(|v| requests(&[("200", v)])));
     let window = buffer.window(at(2) - 60_000, at(2));
     let s = snapshot("production", &window);
-    assert_close(s.req_rate, 25.0 / 60.0);
-    // Totals are exact, never extrapolated: 30 − 10.
+    assert_close(s.req_rate, 2.0);
     assert_eq!(s.requests_2xx, Some(20.0));
-    assert_eq!(s.window_seconds, 60.0);
+    assert_eq!(s.window_seconds, 10.0);
 }
 
 #[test]

@@ -8,16 +8,26 @@
 use std::{
     future::Future,
     net::{SocketAddr, TcpListener as StdListener, TcpStream},
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{Router, extract::State, routing::get};
 use clap::Parser;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{
+    Client, ClientBuilder, Locator,
+    actions::{InputSource, MouseActions, PointerAction},
+    elements::Element,
+};
+use serde_json::Value;
 use tokio::{net::TcpListener, sync::oneshot};
+use zai_dash_engine::units::NO_DATA;
 use zai_dash_server::{
     config::ServeConfig,
     demo::{Profile, Simulator},
@@ -93,8 +103,21 @@ impl Server {
     }
 }
 
-/// A simulated zai-proxy the test can take down: serves a [`Simulator`] at
-/// `/metrics` until [`Upstream::stop`].
+/// How much simulated history [`Upstream::steady`] starts with, so every
+/// counter family a profile produces exists before the first scrape.
+pub const HISTORY_MS: i64 = 15 * 60_000;
+
+/// `profile` without its random restarts: counters only grow, so what the
+/// test waits for cannot be wiped out by a restart it did not ask for.
+pub fn steady(profile: Profile) -> Profile {
+    Profile {
+        mean_restart_interval_s: None,
+        ..profile
+    }
+}
+
+/// A zai-proxy the test controls, at `/metrics` until [`Upstream::stop`]:
+/// a live [`Simulator`] or a fixed script of expositions.
 pub struct Upstream {
     /// Where it listens.
     pub addr: SocketAddr,
@@ -102,9 +125,28 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Starts a simulated `variant` on a free loopback port.
+    /// Starts a simulated `variant` on a free loopback port, as a process
+    /// that starts now (no history yet).
     pub async fn start(variant: &str, profile: Profile) -> Upstream {
-        let sim = Simulator::new(variant, profile, 7, now_ms());
+        Upstream::simulated(variant, profile, 7, 0).await
+    }
+
+    /// Starts `variant` simulated with [`steady`] `profile` and
+    /// [`HISTORY_MS`] of history, so it has traffic in every family from
+    /// its first scrape on and never restarts by itself.
+    pub async fn steady(variant: &str, profile: Profile, seed: u64) -> Upstream {
+        Upstream::simulated(variant, steady(profile), seed, HISTORY_MS).await
+    }
+
+    /// Starts a simulated `variant` whose process started `history_ms` ago,
+    /// advanced to the wall clock on every scrape.
+    pub async fn simulated(
+        variant: &str,
+        profile: Profile,
+        seed: u64,
+        history_ms: i64,
+    ) -> Upstream {
+        let sim = Simulator::new(variant, profile, seed, now_ms() - history_ms);
         let sim = Arc::new(Mutex::new(sim));
         let router = Router::new()
             .route(
@@ -116,6 +158,28 @@ impl Upstream {
                 }),
             )
             .with_state(sim);
+        Upstream::serve(router).await
+    }
+
+    /// Starts an upstream answering its `n`-th scrape with `texts[n]`, and
+    /// every scrape after the last text with the last text again.
+    pub async fn scripted(texts: Vec<String>) -> Upstream {
+        assert!(!texts.is_empty(), "a script needs at least one exposition");
+        let script = Arc::new((texts, AtomicUsize::new(0)));
+        let router = Router::new()
+            .route(
+                "/metrics",
+                get(|State(script): State<Script>| async move {
+                    let (texts, next) = &*script;
+                    let n = next.fetch_add(1, Ordering::SeqCst).min(texts.len() - 1);
+                    texts[n].clone()
+                }),
+            )
+            .with_state(script);
+        Upstream::serve(router).await
+    }
+
+    async fn serve(router: Router) -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -138,12 +202,78 @@ impl Upstream {
         format!("{name}=http://{}/metrics", self.addr)
     }
 
-    /// Stops listening: from now on connections are refused.
+    /// Stops listening: from now on connections are refused. Dropping the
+    /// upstream stops it too, so keep it alive for the whole test.
     pub fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
     }
+}
+
+/// The expositions and the index of the next one to serve.
+type Script = Arc<(Vec<String>, AtomicUsize)>;
+
+/// The two variants every panel compares.
+pub const VARIANTS: [&str; 2] = ["production", "canary"];
+
+/// Production and canary as [`Upstream::steady`] simulations, and a server
+/// relaying both (production first), polled every 500 ms.
+pub struct Fleet {
+    /// The relay and app.
+    pub server: Server,
+    /// The production upstream.
+    pub production: Upstream,
+    /// The canary upstream.
+    pub canary: Upstream,
+}
+
+impl Fleet {
+    /// Starts both upstreams and the server.
+    pub async fn start() -> Fleet {
+        let production = Upstream::steady("production", Profile::production(), 11).await;
+        let canary = Upstream::steady("canary", Profile::canary(), 12).await;
+        let server = Server::start(&[
+            "--refresh-ms",
+            "500",
+            "--variant",
+            &production.variant_arg("production"),
+            "--variant",
+            &canary.variant_arg("canary"),
+        ])
+        .await;
+        Fleet {
+            server,
+            production,
+            canary,
+        }
+    }
+}
+
+/// `steps + 1` consecutive `/metrics` texts of one simulated process, taken
+/// `step_ms` of simulated time apart from a fixed start (so the script is
+/// the same on every run), restarting the process right before text
+/// `restart_at` when given. The profile's own random restarts are off.
+pub fn script(
+    variant: &str,
+    profile: Profile,
+    seed: u64,
+    steps: usize,
+    step_ms: i64,
+    restart_at: Option<usize>,
+) -> Vec<String> {
+    /// 2026-09-11T00:00:00Z.
+    const START_MS: i64 = 1_789_084_800_000;
+    let mut sim = Simulator::new(variant, steady(profile), seed, START_MS);
+    (0..=steps)
+        .map(|i| {
+            sim.advance_to(START_MS + i as i64 * step_ms);
+            if restart_at == Some(i) {
+                sim.restart();
+            }
+            sim.render()
+        })
+        .collect()
 }
 
 /// Unix time in milliseconds.
@@ -153,11 +283,21 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Kills the child process when dropped.
+/// Kills the child process, and everything it started, when dropped.
+///
+/// The child leads its own process group ([`Command::process_group`]), and
+/// Chromium stays in chromedriver's group, so killing the group ends the
+/// browser too: killing chromedriver alone orphans a headless Chromium that
+/// keeps polling (and burning CPU) long after its test.
 struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -181,6 +321,7 @@ impl Browser {
             .port();
         let child = Command::new(&bin)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -215,27 +356,249 @@ impl Browser {
         }
     }
 
-    /// The text of the first element matching `css`.
-    pub async fn text(&self, css: &str) -> Result<String, String> {
-        let el = self
+    /// Starts a browser ([`Browser::start`]) on the app `server` serves.
+    pub async fn open(server: &Server) -> Browser {
+        let browser = Browser::start().await;
+        browser
             .client
+            .goto(&server.url("/"))
+            .await
+            .expect("open the app");
+        browser
+    }
+
+    /// The first element matching `css`.
+    pub async fn find(&self, css: &str) -> Result<Element, String> {
+        self.client
             .find(Locator::Css(css))
             .await
-            .map_err(|e| format!("{css}: {e}"))?;
+            .map_err(|e| format!("{css}: {e}"))
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Result<String, String> {
+        let el = self.find(css).await?;
         el.text().await.map_err(|e| format!("{css}: {e}"))
     }
 
     /// An attribute of the first element matching `css`.
     pub async fn attr(&self, css: &str, name: &str) -> Result<String, String> {
-        let el = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .map_err(|e| format!("{css}: {e}"))?;
+        let el = self.find(css).await?;
         el.attr(name)
             .await
             .map_err(|e| format!("{css}: {e}"))?
             .ok_or_else(|| format!("{css} has no {name}"))
+    }
+
+    /// Runs `script`, the body of a JavaScript function called with
+    /// `args` (as `arguments`), in the page and returns its result: one
+    /// consistent reading of the DOM between two renders.
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.client
+            .execute(script, args)
+            .await
+            .map_err(|e| format!("script failed: {e}"))
+    }
+
+    /// The rendered text of the first element matching each of `css`
+    /// (`None` where nothing matches), read in one go: parts of the page
+    /// that re-render on every scrape cannot go stale between two reads.
+    pub async fn texts(&self, css: &[&str]) -> Result<Vec<Option<String>>, String> {
+        let found = self
+            .eval(
+                "return arguments[0].map(css => document.querySelector(css)?.innerText.trim() ?? null);",
+                vec![css.into()],
+            )
+            .await?;
+        let items = list(&found)?;
+        Ok(items
+            .iter()
+            .map(|t| t.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// How many scrapes the app has accepted for `variant` (its status
+    /// card's `data-scrapes`).
+    pub async fn scrapes(&self, variant: &str) -> Result<u64, String> {
+        let count = self
+            .attr(&format!("#status-{variant}"), "data-scrapes")
+            .await?;
+        count.parse::<u64>().map_err(|e| format!("{count:?}: {e}"))
+    }
+
+    /// Waits until the app has accepted at least `n` scrapes of `variant`;
+    /// returns how many it has.
+    pub async fn wait_for_scrapes(&self, variant: &str, n: u64) -> u64 {
+        wait_for(&format!("{n} scrapes of {variant}"), || async {
+            let now = self.scrapes(variant).await?;
+            if now >= n {
+                Ok(now)
+            } else {
+                Err(format!("{now} scrapes"))
+            }
+        })
+        .await
+    }
+
+    /// Waits until `variant`'s status card reads down with an error
+    /// message; returns the message.
+    pub async fn wait_for_down(&self, variant: &str) -> String {
+        let card = format!("#status-{variant}");
+        wait_for(&format!("{variant} down with an error"), || async {
+            let state = self.attr(&card, "data-state").await?;
+            let message = self.text(&format!("{card} .message")).await?;
+            if state == "down" && !message.is_empty() {
+                Ok(message)
+            } else {
+                Err(format!("{state}: {message:?}"))
+            }
+        })
+        .await
+    }
+
+    /// The figures of CSS class `class` in panel `panel` (`#panel-{panel}`),
+    /// one per shown variant, in page order.
+    pub async fn figures(&self, panel: &str, class: &str) -> Result<Vec<Figure>, String> {
+        let found = self
+            .eval(
+                r#"
+                const [panel, cls] = arguments;
+                const tag = n => n.classList && n.classList.contains("variant-tag");
+                return [...document.querySelectorAll(`#panel-${panel} .figure-value.${cls}`)]
+                    .map(el => ({
+                        variant: el.dataset.variant ?? "",
+                        condition: el.dataset.condition ?? "",
+                        value: [...el.childNodes].filter(n => !tag(n))
+                            .map(n => n.textContent).join("").trim(),
+                        visible: el.getClientRects().length > 0,
+                    }));
+                "#,
+                vec![panel.into(), class.into()],
+            )
+            .await?;
+        let items = list(&found)?;
+        Ok(items
+            .iter()
+            .map(|f| Figure {
+                variant: string(&f["variant"]),
+                condition: string(&f["condition"]),
+                value: string(&f["value"]),
+                visible: f["visible"].as_bool().unwrap_or(false),
+            })
+            .collect())
+    }
+
+    /// The labels of chart `chart`'s lines (`#chart-{chart}` legend), in
+    /// legend order, whether switched on or off.
+    pub async fn legend(&self, chart: &str) -> Result<Vec<String>, String> {
+        let found = self
+            .eval(
+                r#"
+                return [...document.querySelectorAll(`#chart-${arguments[0]} .legend .legend-item`)]
+                    .map(b => b.textContent.trim());
+                "#,
+                vec![chart.into()],
+            )
+            .await?;
+        Ok(list(&found)?.iter().map(string).collect())
+    }
+
+    /// The crosshair tooltip of chart `chart`, if one is shown.
+    pub async fn tooltip(&self, chart: &str) -> Result<Option<Tooltip>, String> {
+        let found = self
+            .eval(
+                r#"
+                const tip = document.querySelector(`#chart-${arguments[0]} .tooltip`);
+                if (!tip) return null;
+                const text = (el, css) => (el.querySelector(css)?.textContent ?? "").trim();
+                return {
+                    time: text(tip, ".tooltip-time"),
+                    rows: [...tip.querySelectorAll(".tooltip-row")]
+                        .map(r => [text(r, ".tooltip-label"), text(r, ".tooltip-value")]),
+                };
+                "#,
+                vec![chart.into()],
+            )
+            .await?;
+        if found.is_null() {
+            return Ok(None);
+        }
+        let rows = list(&found["rows"])?;
+        Ok(Some(Tooltip {
+            time: string(&found["time"]),
+            rows: rows
+                .iter()
+                .map(|r| (string(&r[0]), string(&r[1])))
+                .collect(),
+        }))
+    }
+
+    /// Scrolls the first element matching `css` into view and moves the
+    /// mouse over it, `x` and `y` CSS pixels from its top-left corner.
+    pub async fn hover(&self, css: &str, x: f64, y: f64) -> Result<(), String> {
+        let el = self.find(css).await?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&el).map_err(|e| e.to_string())?],
+            )
+            .await
+            .map_err(|e| format!("scroll to {css}: {e}"))?;
+        let (_, _, width, height) = el.rectangle().await.map_err(|e| format!("{css}: {e}"))?;
+        // WebDriver offsets are from the element's centre, in whole pixels.
+        let mouse = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+            element: el,
+            duration: None,
+            x: (x - width / 2.0).round(),
+            y: (y - height / 2.0).round(),
+        });
+        self.client
+            .perform_actions(mouse)
+            .await
+            .map_err(|e| format!("move the mouse over {css}: {e}"))
+    }
+
+    /// The size of the first element matching `css`, CSS pixels.
+    pub async fn size(&self, css: &str) -> Result<(f64, f64), String> {
+        let el = self.find(css).await?;
+        let (_, _, width, height) = el.rectangle().await.map_err(|e| format!("{css}: {e}"))?;
+        Ok((width, height))
+    }
+
+    /// Waits until figure `class` of panel `panel` shows a value (not
+    /// "—") for each of [`VARIANTS`], both up and visible; returns them.
+    pub async fn wait_for_figures(&self, panel: &str, class: &str) -> Vec<Figure> {
+        wait_for(&format!("{panel}'s {class} for both variants"), || async {
+            let figures = self.figures(panel, class).await?;
+            let shown = |variant: &str| {
+                figures.iter().any(|f| {
+                    f.variant == variant && f.condition == "up" && f.visible && f.value != NO_DATA
+                })
+            };
+            if VARIANTS.iter().all(|v| shown(v)) {
+                Ok(figures)
+            } else {
+                Err(format!("{figures:?}"))
+            }
+        })
+        .await
+    }
+
+    /// Waits until chart `chart`'s legend has a line of each of
+    /// [`VARIANTS`]; returns the legend's labels.
+    pub async fn wait_for_lines(&self, chart: &str) -> Vec<String> {
+        wait_for(
+            &format!("lines of both variants on chart {chart}"),
+            || async {
+                let labels = self.legend(chart).await?;
+                if VARIANTS.iter().all(|v| !lines_of(&labels, v).is_empty()) {
+                    Ok(labels)
+                } else {
+                    Err(format!("{labels:?}"))
+                }
+            },
+        )
+        .await
     }
 
     /// Saves a PNG screenshot under `target/e2e/`, for people to look at.
@@ -246,6 +609,62 @@ impl Browser {
         std::fs::create_dir_all(&dir).expect("target/e2e");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
+}
+
+/// One variant's value of a panel figure, as on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// `data-variant`.
+    pub variant: String,
+    /// `data-condition`: up, stale, down or waiting.
+    pub condition: String,
+    /// The value's text, after the variant tag ("—" for no data).
+    pub value: String,
+    /// Whether it is rendered at all (has a layout box).
+    pub visible: bool,
+}
+
+/// A chart's crosshair tooltip, as on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tooltip {
+    /// The time at the crosshair.
+    pub time: String,
+    /// Each line's label and value there.
+    pub rows: Vec<(String, String)>,
+}
+
+impl Tooltip {
+    /// The rows whose label names `variant` (`p95 · canary`).
+    pub fn rows_of<'a>(&'a self, variant: &'a str) -> impl Iterator<Item = &'a (String, String)> {
+        self.rows
+            .iter()
+            .filter(move |(label, _)| is_line_of(label, variant))
+    }
+}
+
+/// Whether a line's label (`p95 · canary`, with both variants shown) is
+/// one of `variant`'s.
+pub fn is_line_of(label: &str, variant: &str) -> bool {
+    label
+        .strip_suffix(variant)
+        .is_some_and(|rest| rest.ends_with(" · "))
+}
+
+/// The labels of `variant`'s lines among `labels`.
+pub fn lines_of<'a>(labels: &'a [String], variant: &str) -> Vec<&'a str> {
+    labels
+        .iter()
+        .filter(|l| is_line_of(l, variant))
+        .map(String::as_str)
+        .collect()
+}
+
+fn list(v: &Value) -> Result<&Vec<Value>, String> {
+    v.as_array().ok_or_else(|| format!("not a list: {v}"))
+}
+
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
 }
 
 /// Parses a rate as shown on screen ("1.23k/s", "0.6/s") into req/s.

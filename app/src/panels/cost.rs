@@ -2,22 +2,15 @@
 //! direction and exact totals over the window, per variant.
 
 use leptos::prelude::*;
-use zai_dash_engine::{series, units};
+use zai_dash_engine::units;
 
-use super::{Figures, Panel, Style, chart_data};
-use crate::{chart::Unit, state::Dashboard, theme::series_color};
+use super::{Figures, Panel};
 
 /// The estimated-cost panel.
 #[component]
 pub fn CostPanel() -> impl IntoView {
-    let dashboard = expect_context::<Dashboard>();
-    let style = Style {
-        color: series_color,
-        stacked: false,
-    };
-    let data = chart_data(dashboard, series::cost_rates, style);
     view! {
-        <Panel id="cost" title="Estimated cost" unit=Unit::UsdPerHour data=data>
+        <Panel id="cost" title="Estimated cost">
             <Figures label="total" class="cost-total" render=|s| units::usd(s.estimated_cost_usd_total) />
             <div class="totals">
                 <Figures label="input" class="cost-input" render=|s| units::usd(s.estimated_cost_usd_input) />

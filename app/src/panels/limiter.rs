@@ -3,13 +3,12 @@
 
 use leptos::prelude::*;
 use zai_dash_engine::{
-    series,
     snapshot::{QuotaState, QuotaWindowState},
     units,
 };
 
-use super::{Figures, Panel, Style, WindowSnapshots, chart_data};
-use crate::{chart::Unit, state::Dashboard, theme::series_color};
+use super::{Figures, Panel, WindowSnapshots};
+use crate::state::Dashboard;
 
 /// The proxy marks a quota sample stale after 15 minutes.
 const QUOTA_STALE_AFTER_S: f64 = 15.0 * 60.0;
@@ -17,15 +16,9 @@ const QUOTA_STALE_AFTER_S: f64 = 15.0 * 60.0;
 /// The rate-limiter panel.
 #[component]
 pub fn LimiterPanel() -> impl IntoView {
-    let dashboard = expect_context::<Dashboard>();
     let snaps = expect_context::<WindowSnapshots>().0;
-    let style = Style {
-        color: series_color,
-        stacked: false,
-    };
-    let data = chart_data(dashboard, series::limiter, style);
     view! {
-        <Panel id="limiter" title="Rate limiter and quota" unit=Unit::PerSecond data=data>
+        <Panel id="limiter" title="Rate limiter and quota">
             <Figures label="limit" class="limit" render=|s| units::rate(s.rate_limit_rps) />
             <Figures label="rejections/s" class="rejection-rate" render=|s| units::rate(s.rate_limit_rejection_rate) />
             <div class="quota">

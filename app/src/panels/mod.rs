@@ -15,21 +15,71 @@ pub mod sizes;
 pub mod status;
 pub mod tokens;
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use zai_dash_engine::{
     buffer::Buffer,
-    series::{Grid, Series},
+    series::{self, Cache, Grid, Series},
     snapshot::{MetricSnapshot, snapshot},
 };
 
 use crate::{
     chart::{Chart, ChartData, Line, Marker, Unit},
     state::{Dashboard, VariantState},
+    theme::{series_color, status_color},
 };
 
-/// At most this many points per line: about one per two pixels of a wide
-/// chart, which min/max decimation then reduces further.
-const MAX_POINTS: usize = 720;
+/// At most this many points per line: one per two pixels of a typical
+/// 600 px chart. More costs compute and canvas calls without showing more
+/// (measured by the browser benchmark: 720 points made a redraw 2× slower).
+const MAX_POINTS: usize = 300;
+
+/// One chart of the dashboard: its id, unit, what it computes and how it
+/// looks. The panels and the browser benchmark both go through [`CHARTS`].
+#[derive(Clone, Copy)]
+pub struct ChartSpec {
+    /// Short id: the panel is `panel-{id}`, the chart `chart-{id}`.
+    pub id: &'static str,
+    /// Unit of the values.
+    pub unit: Unit,
+    /// The series, from one variant's buffer.
+    pub compute: Compute,
+    /// Colours and stacking.
+    pub style: Style,
+}
+
+const fn spec(id: &'static str, unit: Unit, compute: Compute, stacked: bool) -> ChartSpec {
+    ChartSpec {
+        id,
+        unit,
+        compute,
+        style: Style {
+            color: if stacked { status_color } else { series_color },
+            stacked,
+        },
+    }
+}
+
+/// Every chart on the dashboard, in page order.
+pub const CHARTS: [ChartSpec; 8] = [
+    spec("requests", Unit::PerSecond, series::request_rates, true),
+    spec("latency", Unit::Millis, series::latency, false),
+    spec("tokens", Unit::PerSecond, series::token_rates, false),
+    spec("cost", Unit::UsdPerHour, series::cost_rates, false),
+    spec("concurrency", Unit::Count, series::concurrency, false),
+    spec("limiter", Unit::PerSecond, series::limiter, false),
+    spec("errors", Unit::PerSecond, series::errors, false),
+    spec("sizes", Unit::Bytes, series::sizes, false),
+];
+
+/// The spec of the chart called `id`.
+pub fn chart(id: &str) -> ChartSpec {
+    CHARTS
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("every panel names a chart in CHARTS")
+}
 
 /// How a panel's lines are coloured and stacked.
 #[derive(Clone, Copy)]
@@ -40,45 +90,72 @@ pub struct Style {
     pub stacked: bool,
 }
 
-/// The chart data of one panel: `compute` applied to every shown variant's
-/// buffer on the window's grid, with reset and scrape-error markers.
-pub fn chart_data(
-    dashboard: Dashboard,
-    compute: fn(&Buffer, &Grid) -> Vec<Series>,
+/// What a chart computes from one variant's buffer.
+pub type Compute = fn(&Buffer, &Grid) -> Vec<Series>;
+
+/// The grid every chart of the window `[start, end]` is evaluated on.
+pub fn grid(start: i64, end: i64, refresh_ms: i64) -> Grid {
+    Grid::new(start, end, MAX_POINTS, refresh_ms)
+}
+
+/// One variant's lines on a chart, from its `series`: `index` 0 is drawn
+/// solid, later variants dashed, and `both` adds the variant to labels.
+pub fn variant_lines(
+    (index, name, both): (usize, &str, bool),
+    series: &[Series],
     style: Style,
-) -> Memo<ChartData> {
+) -> impl Iterator<Item = Line> {
+    series
+        .iter()
+        .filter(|s| s.values.iter().any(|v| !v.is_nan()))
+        .map(move |s| Line {
+            label: if both {
+                format!("{} · {name}", s.name)
+            } else {
+                s.name.clone()
+            },
+            color: (style.color)(&s.name).to_owned(),
+            dashed: index > 0,
+            stack: style.stacked.then_some(index),
+            values: s.values.clone(),
+        })
+}
+
+/// Markers for a variant's counter resets in `[start, end]`.
+pub fn reset_markers(name: &str, buffer: &Buffer, start: i64, end: i64) -> Vec<Marker> {
+    buffer
+        .reset_times(start, end)
+        .map(|t| Marker {
+            t_ms: t,
+            color: "#f59e0b".to_owned(),
+            label: format!("{name}: counter reset"),
+        })
+        .collect()
+}
+
+/// The chart data of one panel: `compute` applied to every shown variant's
+/// buffer on the window's grid, with reset and scrape-error markers. Each
+/// variant's series are cached, so a refresh computes only new points.
+pub fn chart_data(dashboard: Dashboard, compute: Compute, style: Style) -> Memo<ChartData> {
+    let caches = StoredValue::new(HashMap::<String, Cache>::new());
     Memo::new(move |_| {
         let (start, end) = dashboard.range();
-        let grid = Grid::new(start, end, MAX_POINTS, dashboard.refresh_ms.get() as i64);
+        let grid = grid(start, end, dashboard.refresh_ms.get() as i64);
         let shown = dashboard.shown();
         let both = shown.len() > 1;
         let mut lines = Vec::new();
         let mut markers = Vec::new();
         for (i, variant) in shown.iter().enumerate() {
             let name = variant.name.get_value();
-            let dashed = i > 0;
             variant.with_buffer(|buffer| {
-                for s in compute(buffer, &grid) {
-                    if s.values.iter().all(|v| v.is_nan()) {
-                        continue;
-                    }
-                    lines.push(Line {
-                        label: if both {
-                            format!("{} · {name}", s.name)
-                        } else {
-                            s.name.clone()
-                        },
-                        color: (style.color)(&s.name).to_owned(),
-                        dashed,
-                        stack: style.stacked.then_some(i),
-                        values: s.values,
-                    });
-                }
-                markers.extend(buffer.reset_times(start, end).map(|t| Marker {
-                    t_ms: t,
-                    color: "#f59e0b".to_owned(),
-                    label: format!("{name}: counter reset"),
-                }));
+                caches.update_value(|caches| {
+                    let series = caches
+                        .entry(name.clone())
+                        .or_default()
+                        .update(buffer, &grid, compute);
+                    lines.extend(variant_lines((i, &name, both), series, style));
+                });
+                markers.extend(reset_markers(&name, buffer, start, end));
             });
             variant.failures.with(|f| {
                 markers.extend(f.iter().filter(|(t, _)| (start..=end).contains(t)).map(
@@ -124,33 +201,33 @@ impl WindowSnapshots {
     }
 }
 
-/// A panel: title, a figure per variant, and a chart.
+/// A panel: title, a figure per variant, and its chart from [`CHARTS`].
 #[component]
 pub fn Panel(
-    /// Short id: the section is `panel-{id}`, the chart `chart-{id}`.
+    /// The chart's id in [`CHARTS`]; the section is `panel-{id}`.
     id: &'static str,
     /// Heading.
     title: &'static str,
-    /// Unit of the chart's values.
-    unit: Unit,
-    /// What the chart draws.
-    data: Memo<ChartData>,
     /// Figures shown above the chart.
     children: Children,
 ) -> impl IntoView {
+    let dashboard = expect_context::<Dashboard>();
+    let spec = chart(id);
+    let data = chart_data(dashboard, spec.compute, spec.style);
     let empty = move || data.with(|d| d.lines.is_empty());
     view! {
         <section class="panel" id=format!("panel-{id}")>
             <h2>{title}</h2>
             <div class="figures">{children()}</div>
             <p class="no-data" hidden=move || !empty()>"no data in this window"</p>
-            <Chart id=format!("chart-{id}") unit=unit data=data />
+            <Chart id=format!("chart-{id}") unit=spec.unit data=data />
         </section>
     }
 }
 
 /// One labelled figure per variant: `render` turns the variant's window
-/// snapshot into text ("—" for no data, never a silent 0).
+/// snapshot into text ("—" for no data, never a silent 0); figures of a
+/// stale or down variant are greyed out and say so on hover.
 #[component]
 pub fn Figures(
     /// Label before each variant's value.
@@ -161,6 +238,7 @@ pub fn Figures(
     render: fn(&MetricSnapshot) -> String,
 ) -> impl IntoView {
     let snaps = expect_context::<WindowSnapshots>().0;
+    let dashboard = expect_context::<Dashboard>();
     view! {
         <div class="figure">
             <span class="figure-label">{label}</span>
@@ -169,8 +247,14 @@ pub fn Figures(
                 key=move |(v, s)| (v.name.get_value(), render(s))
                 children=move |(v, s)| {
                     let name = v.name.get_value();
+                    // A down or stale variant's figures stay, marked as old.
+                    let condition = move || dashboard.condition(&v);
                     view! {
-                        <span class=format!("figure-value {class}") data-variant=name.clone()>
+                        <span
+                            class=format!("figure-value {class}")
+                            data-variant=name.clone()
+                            data-condition=condition
+                        >
                             <span class="variant-tag">{name.clone()}</span>
                             {render(&s)}
                         </span>

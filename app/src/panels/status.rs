@@ -46,12 +46,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let name = variant.name.get_value();
     let snap = Memo::new(move |_| recent_snapshot(&variant, dashboard.refresh_ms.get() as i64));
-    let state = move || match (variant.health.get(), variant.last_ok_ms.get()) {
-        (Health::Down { .. }, _) => "down",
-        (Health::Waiting, _) => "waiting",
-        (Health::Up { .. }, Some(t)) if dashboard.is_stale(t) => "stale",
-        (Health::Up { .. }, _) => "up",
-    };
+    let state = move || dashboard.condition(&variant);
     let message = move || match variant.health.get() {
         Health::Down { error } => Some(error),
         Health::Up { warning } => warning,

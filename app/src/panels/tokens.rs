@@ -2,22 +2,15 @@
 //! the window per variant (never mixing variants, unlike the original).
 
 use leptos::prelude::*;
-use zai_dash_engine::{series, units};
+use zai_dash_engine::units;
 
-use super::{Figures, Panel, Style, chart_data};
-use crate::{chart::Unit, state::Dashboard, theme::series_color};
+use super::{Figures, Panel};
 
 /// The tokens panel.
 #[component]
 pub fn TokensPanel() -> impl IntoView {
-    let dashboard = expect_context::<Dashboard>();
-    let style = Style {
-        color: series_color,
-        stacked: false,
-    };
-    let data = chart_data(dashboard, series::token_rates, style);
     view! {
-        <Panel id="tokens" title="Tokens" unit=Unit::PerSecond data=data>
+        <Panel id="tokens" title="Tokens">
             <Figures label="input/s" class="token-rate-in" render=|s| units::rate(s.token_rate_in) />
             <Figures label="output/s" class="token-rate-out" render=|s| units::rate(s.token_rate_out) />
             <div class="totals" title="Exact totals over the window: per-series counter deltas, stitched across restarts, no extrapolation">

@@ -1,0 +1,121 @@
+//! Using the dashboard in a real browser: the crosshair tooltip, and the
+//! whole page in both themes, saved as screenshots for people to look at.
+
+use std::cell::Cell;
+
+use zai_dash_e2e::{Browser, Fleet, Server, VARIANTS, wait_for};
+use zai_dash_engine::units::NO_DATA;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crosshair_tooltip_lists_both_variants_and_survives_a_refresh() {
+    let fleet = Fleet::start().await;
+    let browser = Browser::open(&fleet.server).await;
+    browser.wait_for_lines("latency").await;
+
+    let canvas = "#chart-latency canvas";
+    let (width, height) = browser.size(canvas).await.expect("the canvas");
+    // The newest data is at the plot's right edge, but a point there can
+    // lack a variant's quantiles (no request finished in its lookback, or a
+    // late poll on a busy machine), so the pointer walks left over the last
+    // 40 pixels until it rests on a point where both variants have values.
+    let step = Cell::new(0u32);
+    let browser = &browser;
+    let tooltip = wait_for("a tooltip with values of both variants", || {
+        let x = width - 10.0 - f64::from(step.get() % 40);
+        step.set(step.get() + 1);
+        async move {
+            browser.hover(canvas, x, height / 2.0).await?;
+            let tooltip = browser.tooltip("latency").await?.ok_or("no tooltip")?;
+            let valued = |variant| tooltip.rows_of(variant).any(|(_, v)| v != NO_DATA);
+            if VARIANTS.iter().all(|v| valued(v)) {
+                Ok(tooltip)
+            } else {
+                Err(format!("{tooltip:?}"))
+            }
+        }
+    })
+    .await;
+    assert!(!tooltip.time.is_empty(), "{tooltip:?}");
+    for variant in VARIANTS {
+        let labels: Vec<&str> = tooltip.rows_of(variant).map(|(l, _)| l.as_str()).collect();
+        for q in ["p50", "p95", "p99"] {
+            let label = format!("{q} · {variant}");
+            assert!(labels.contains(&label.as_str()), "{label} in {tooltip:?}");
+        }
+    }
+
+    // The pointer stays put while both variants refresh: the tooltip is the
+    // same point with the same values, not dropped or moved by the redraw.
+    for variant in VARIANTS {
+        let seen = browser.scrapes(variant).await.expect("a count");
+        browser.wait_for_scrapes(variant, seen + 2).await;
+    }
+    let after = browser.tooltip("latency").await.expect("the DOM");
+    assert_eq!(after.as_ref(), Some(&tooltip), "after a refresh");
+    // The crosshair is shared: every chart shows its tooltip at that time.
+    let requests = browser.tooltip("requests").await.expect("the DOM");
+    assert_eq!(requests.map(|t| t.time), Some(tooltip.time));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_page_screenshots_of_the_live_demo_in_both_themes() {
+    let server = Server::start(&["--demo", "--refresh-ms", "500"]).await;
+    let browser = Browser::open(&server).await;
+    browser
+        .client
+        .set_window_size(1400, 2400)
+        .await
+        .expect("a tall window");
+    for (panel, class) in [("requests", "req-rate"), ("latency", "p50")] {
+        browser.wait_for_figures(panel, class).await;
+    }
+    for chart in ["requests", "latency", "tokens"] {
+        browser.wait_for_lines(chart).await;
+    }
+    for variant in VARIANTS {
+        browser.wait_for_scrapes(variant, 6).await;
+    }
+
+    let first = theme(&browser).await.expect("a theme");
+    browser.screenshot(&format!("dashboard-{}", first.0)).await;
+    browser
+        .find("#theme-toggle")
+        .await
+        .expect("the theme toggle")
+        .click()
+        .await
+        .expect("toggle the theme");
+    let second = wait_for("the other theme", || async {
+        let now = theme(&browser).await?;
+        if now.0 != first.0 {
+            Ok(now)
+        } else {
+            Err(format!("{now:?}"))
+        }
+    })
+    .await;
+    browser.screenshot(&format!("dashboard-{}", second.0)).await;
+
+    let mut names = [first.0.as_str(), second.0.as_str()];
+    names.sort_unstable();
+    assert_eq!(names, ["dark", "light"]);
+    assert_ne!(
+        first.1, second.1,
+        "the page background changes with the theme"
+    );
+}
+
+/// The page's theme (`data-theme`) and its computed background colour.
+async fn theme(browser: &Browser) -> Result<(String, String), String> {
+    let found = browser
+        .eval(
+            r#"const app = document.querySelector(".app");
+               return app && [app.dataset.theme, getComputedStyle(app).backgroundColor];"#,
+            vec![],
+        )
+        .await?;
+    match (found[0].as_str(), found[1].as_str()) {
+        (Some(theme), Some(background)) => Ok((theme.to_owned(), background.to_owned())),
+        _ => Err(format!("{found}")),
+    }
+}
