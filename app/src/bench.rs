@@ -29,7 +29,7 @@ use crate::{
     chart::{self, ChartData},
     fetch,
     panels::{CHARTS, grid, variant_lines},
-    theme::Theme,
+    theme,
 };
 
 /// Scrapes in a full day at 5 s.
@@ -69,12 +69,12 @@ struct Subject {
 }
 
 async fn run() -> Result<String, String> {
-    let names = fetch::variants().await?.names;
+    let names = fetch::variants("").await?.names;
     let mut subjects = Vec::new();
     let start_ms = js_sys::Date::now() as i64 - ROWS as i64 * STEP_MS;
     let fill_started = now();
     for name in names {
-        let text = fetch::scrape(&fetch::relay_url(&name)).await?;
+        let text = fetch::scrape(&fetch::relay_url("", &name)).await?;
         let buffer = fill(&text, start_ms)?;
         subjects.push(Subject {
             name,
@@ -220,7 +220,7 @@ fn redraw(charts: &[ChartData]) -> Result<Vec<f64>, String> {
             Ok(canvas)
         })
         .collect::<Result<_, String>>()?;
-    let palette = Theme::Dark.palette();
+    let palette = theme::palette(zai_dash_engine::view::Theme::Dark);
     let hidden = Default::default();
     let mut runs = Vec::new();
     for _ in 0..RUNS {

@@ -15,7 +15,9 @@ use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 use zai_dash_engine::plot::{self, Scale};
 
-use crate::theme::Palette;
+use zai_dash_engine::view::Range;
+
+use crate::{state::Dashboard, theme::Palette};
 
 /// What a chart's values measure, for axis labels and the tooltip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,8 +124,9 @@ const MARGIN_BOTTOM: f64 = 22.0;
 /// listing every line's value at the crosshair.
 #[component]
 pub fn Chart(
-    /// Element id, for tests and links.
-    id: String,
+    /// The chart's short id: the element is `chart-{id}`, and hidden
+    /// series are kept in the URL as `{id}:{label}`.
+    id: &'static str,
     /// What the values measure.
     unit: Unit,
     /// The data; the chart redraws whenever it changes.
@@ -133,7 +136,26 @@ pub fn Chart(
     let crosshair = expect_context::<Crosshair>();
     let palette = expect_context::<Signal<Palette>>();
     let canvas = NodeRef::<html::Canvas>::new();
-    let hidden = RwSignal::new(BTreeSet::<String>::new());
+    let dashboard = expect_context::<Dashboard>();
+    let prefix = format!("{id}:");
+    let hidden = Memo::new(move |_| {
+        dashboard.view.with(|v| {
+            v.hidden
+                .iter()
+                .filter_map(|h| h.strip_prefix(&prefix).map(str::to_owned))
+                .collect::<BTreeSet<String>>()
+        })
+    });
+    let toggle = move |label: &str| {
+        let key = format!("{id}:{label}");
+        dashboard.adjust(|v| {
+            if !v.hidden.remove(&key) {
+                v.hidden.insert(key);
+            }
+        });
+    };
+    // Drag to zoom: the x where the button went down, and where it is now.
+    let drag = RwSignal::new(None::<(f64, f64)>);
     let size = RwSignal::new(0u32);
     let _resize = window_event_listener(ev::resize, move |_| size.update(|s| *s += 1));
 
@@ -145,14 +167,40 @@ pub fn Chart(
         });
     });
 
+    let time_at = move |x: f64| {
+        let width = canvas
+            .get_untracked()
+            .map_or(0.0, |el| f64::from(el.client_width()));
+        data.with_untracked(|d| time_scale(d, width).value(x))
+            .round() as i64
+    };
     let on_move = move |e: ev::MouseEvent| {
-        let Some(el) = canvas.get_untracked() else {
+        let x = f64::from(e.offset_x());
+        crosshair.0.set(Some(time_at(x)));
+        if let Some((x0, _)) = drag.get_untracked() {
+            drag.set(Some((x0, x)));
+        }
+    };
+    let on_down = move |e: ev::MouseEvent| {
+        if e.button() == 0 {
+            drag.set(Some((f64::from(e.offset_x()), f64::from(e.offset_x()))));
+        }
+    };
+    let on_up = move |_| {
+        let Some((x0, x1)) = drag.get_untracked() else {
             return;
         };
-        let width = f64::from(el.client_width());
-        let x = f64::from(e.offset_x());
-        let t = data.with_untracked(|d| time_scale(d, width).value(x));
-        crosshair.0.set(Some(t.round() as i64));
+        drag.set(None);
+        // A click is not a zoom: ask for a few pixels of intent.
+        if (x1 - x0).abs() >= 5.0 {
+            let (a, b) = (time_at(x0.min(x1)), time_at(x0.max(x1)));
+            dashboard.navigate(|v| v.range = Range::Fixed { from: a, to: b });
+        }
+    };
+    let selection = move || {
+        drag.get()
+            .filter(|(x0, x1)| (x1 - x0).abs() >= 1.0)
+            .map(|(x0, x1)| format!("left:{}px;width:{}px", x0.min(x1), (x1 - x0).abs()))
     };
     let tooltip = move || {
         let t = crosshair.0.get()?;
@@ -178,13 +226,20 @@ pub fn Chart(
     };
 
     view! {
-        <div class="chart" id=id>
+        <div class="chart" id=format!("chart-{id}")>
             <div class="plot">
                 <canvas
                     node_ref=canvas
                     on:mousemove=on_move
-                    on:mouseleave=move |_| crosshair.0.set(None)
+                    on:mousedown=on_down
+                    on:mouseup=on_up
+                    on:dblclick=move |_| dashboard.go_live()
+                    on:mouseleave=move |_| {
+                        crosshair.0.set(None);
+                        drag.set(None);
+                    }
                 ></canvas>
+                {move || selection().map(|style| view! { <div class="selection" style=style></div> })}
                 {move || {
                     tooltip()
                         .map(|(time, rows)| {
@@ -224,13 +279,7 @@ pub fn Chart(
                                     class="legend-item"
                                     class:off=off
                                     class:dashed=dashed
-                                    on:click=move |_| {
-                                        hidden.update(|h| {
-                                            if !h.remove(&name) {
-                                                h.insert(name.clone());
-                                            }
-                                        })
-                                    }
+                                    on:click=move |_| toggle(&name)
                                 >
                                     <span class="swatch" style:background=color></span>
                                     {label}

@@ -12,6 +12,8 @@ use js_sys::{Array, JSON, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+use zai_dash_engine::view::parse_relay;
+
 use crate::state::{Dashboard, VariantState};
 
 /// What `/api/variants` says.
@@ -22,11 +24,19 @@ pub struct Variants {
     pub refresh_ms: u64,
 }
 
-/// Loads the variant list, then starts polling every variant.
+/// How often a hidden page polls at most: slower, to spare the relay and
+/// the laptop, but never stopped, so no history is lost.
+const HIDDEN_POLL_MS: u64 = 30_000;
+
+/// Finds the relay, loads the variant list, then polls every variant.
 pub fn start(dashboard: Dashboard) {
     leptos::task::spawn_local(async move {
+        let base = match dashboard.view.with_untracked(|v| v.relay.clone()) {
+            Some(base) => base,
+            None => configured_relay().await.unwrap_or_default(),
+        };
         let body = loop {
-            match variants().await {
+            match variants(&base).await {
                 Ok(body) => break body,
                 Err(e) => {
                     dashboard
@@ -37,18 +47,33 @@ pub fn start(dashboard: Dashboard) {
             }
         };
         dashboard.setup_error.set(None);
-        dashboard.refresh_ms.set(body.refresh_ms.max(250));
+        dashboard.relay_refresh_ms.set(body.refresh_ms.max(250));
         let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
         dashboard.variants.set(states.clone());
         for state in states {
-            leptos::task::spawn_local(poll(dashboard, state));
+            leptos::task::spawn_local(poll(
+                dashboard,
+                state,
+                relay_url(&base, &state.name.get_value()),
+            ));
         }
     });
 }
 
-/// `GET /api/variants`.
-pub async fn variants() -> Result<Variants, String> {
-    let res = Request::get("/api/variants")
+/// The relay named by a `config.json` beside `index.html`, for an app
+/// hosted statically apart from its relay: `{"relay": "https://host"}`.
+async fn configured_relay() -> Option<String> {
+    let res = Request::get("config.json").send().await.ok()?;
+    if !res.ok() {
+        return None;
+    }
+    let body = json(res).await.ok()?;
+    parse_relay(&field(&body, "relay")?.as_string()?)
+}
+
+/// `GET {base}/api/variants`.
+pub async fn variants(base: &str) -> Result<Variants, String> {
+    let res = Request::get(&format!("{base}/api/variants"))
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -71,9 +96,10 @@ pub async fn variants() -> Result<Variants, String> {
     })
 }
 
-/// Polls one variant forever, every refresh interval.
-async fn poll(dashboard: Dashboard, state: VariantState) {
-    let url = relay_url(&state.name.get_value());
+/// Polls one variant for as long as the page lives: at the refresh
+/// interval, slower while the page is hidden, not at all when refresh is
+/// off, and at once when woken (the page shown again, refresh changed).
+async fn poll(dashboard: Dashboard, state: VariantState, url: String) {
     loop {
         let result = scrape(&url).await;
         let now = js_sys::Date::now();
@@ -82,14 +108,29 @@ async fn poll(dashboard: Dashboard, state: VariantState) {
             Err(e) => state.fail(now, e),
         }
         dashboard.data_clock.set(now);
-        let wait = dashboard.refresh_ms.get_untracked();
-        gloo_timers::future::sleep(Duration::from_millis(wait)).await;
+        let woken = dashboard.wake.get_untracked();
+        loop {
+            gloo_timers::future::sleep(Duration::from_millis(200)).await;
+            if dashboard.wake.get_untracked() != woken {
+                break;
+            }
+            let interval = dashboard.refresh_ms_untracked().map(|ms| {
+                if dashboard.visible.get_untracked() {
+                    ms
+                } else {
+                    ms.max(HIDDEN_POLL_MS)
+                }
+            });
+            if interval.is_some_and(|ms| js_sys::Date::now() - now >= ms as f64) {
+                break;
+            }
+        }
     }
 }
 
 /// Where a variant's metrics are relayed.
-pub fn relay_url(name: &str) -> String {
-    format!("/relay/{name}")
+pub fn relay_url(base: &str, name: &str) -> String {
+    format!("{base}/relay/{name}")
 }
 
 /// One scrape through the relay: the exposition text, or what went wrong.

@@ -4,14 +4,16 @@
 //!
 //! Data flows `relay → fetch → parse → buffer → compute → panels`:
 //!
-//! - [`fetch`]: asks the relay for the variant list, then polls each
-//!   variant's `/relay/{name}` on its own loop and hands the text over.
+//! - [`fetch`]: finds the relay, asks it for the variant list, then polls
+//!   each variant's `/relay/{name}` on its own loop.
 //! - [`state`]: per-variant state shared by context: the engine's rolling
 //!   buffer (parse and buffer happen in `VariantState::accept`), the health
-//!   of the last poll, the selected window and variants, and a clock.
+//!   of the last poll, the view from the URL, and a clock.
 //! - [`panels`]: components that compute what they show from a window of
 //!   the buffer through the engine (`series`, `snapshot`) and render it.
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.
+//! - [`controls`] and [`url`]: the controls, shortcuts and notices, and the
+//!   address bar they keep in step with the view.
 //! - [`bench`]: the browser benchmark, at `?bench`.
 //!
 //! Nothing here does math or parsing itself: that is the engine's, where it
@@ -19,15 +21,18 @@
 
 pub mod bench;
 pub mod chart;
+pub mod controls;
 pub mod fetch;
 pub mod panels;
 pub mod state;
 pub mod theme;
+pub mod url;
 
 use leptos::prelude::*;
 
 use crate::{
     chart::Crosshair,
+    controls::{Controls, Help, LiveBadge, Notices},
     panels::{
         WindowSnapshots,
         concurrency::ConcurrencyPanel,
@@ -40,29 +45,40 @@ use crate::{
         status::{Connection, StatusBar},
         tokens::TokensPanel,
     },
-    state::{Dashboard, Show, WINDOWS},
+    state::Dashboard,
 };
 
 /// The whole dashboard.
 #[component]
 pub fn App() -> impl IntoView {
-    let dashboard = Dashboard::new();
+    let (view, notices) = url::read();
+    let dashboard = Dashboard::new(view, notices);
     provide_context(dashboard);
     provide_context(Crosshair(RwSignal::new(None)));
     provide_context(WindowSnapshots::new(dashboard));
-    theme::provide_palette(dashboard.theme);
+    theme::provide_palette(dashboard);
+    url::follow_history(dashboard);
+    controls::keyboard(dashboard);
+    controls::visibility(dashboard);
     fetch::start(dashboard);
     state::start_clock(dashboard);
 
     view! {
-        <div class="app" data-theme=move || dashboard.theme.get().as_str()>
+        <div
+            class="app"
+            data-theme=move || dashboard.theme().as_str()
+            data-kiosk=move || dashboard.view.with(|v| v.kiosk).to_string()
+        >
             <header class="top">
                 <h1>"zai-dash"</h1>
                 <span class="subtitle">"zai-proxy · production vs canary"</span>
+                <LiveBadge />
                 <Controls />
                 <Connection />
             </header>
             <main>
+                <Notices />
+                <Help />
                 {move || {
                     dashboard
                         .setup_error
@@ -82,58 +98,5 @@ pub fn App() -> impl IntoView {
                 </div>
             </main>
         </div>
-    }
-}
-
-/// Window, variant and theme selectors.
-#[component]
-fn Controls() -> impl IntoView {
-    let dashboard = expect_context::<Dashboard>();
-    let shows = [
-        ("production", Show::Production),
-        ("canary", Show::Canary),
-        ("both", Show::Both),
-    ];
-    view! {
-        <nav class="controls" aria-label="View">
-            <div class="segmented" role="group" aria-label="Window" id="window-select">
-                {WINDOWS
-                    .into_iter()
-                    .map(|(label, ms)| {
-                        view! {
-                            <button
-                                data-window=label
-                                aria-pressed=move || (dashboard.window_ms.get() == ms).to_string()
-                                on:click=move |_| dashboard.window_ms.set(ms)
-                            >
-                                {label}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <div class="segmented" role="group" aria-label="Variants" id="variant-select">
-                {shows
-                    .into_iter()
-                    .map(|(label, show)| {
-                        view! {
-                            <button
-                                data-show=label
-                                aria-pressed=move || (dashboard.show.get() == show).to_string()
-                                on:click=move |_| dashboard.show.set(show)
-                            >
-                                {label}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <button
-                id="theme-toggle"
-                on:click=move |_| dashboard.theme.update(|t| *t = t.toggled())
-            >
-                {move || format!("{} theme", dashboard.theme.get().toggled().as_str())}
-            </button>
-        </nav>
     }
 }

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use leptos::prelude::*;
 use zai_dash_engine::{buffer::Buffer, parse};
 
-use crate::theme::Theme;
+use zai_dash_engine::view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View};
 
 /// How a variant's last poll went.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,29 +105,7 @@ impl VariantState {
     }
 }
 
-/// Which variants are on screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Show {
-    /// Production only.
-    Production,
-    /// Canary only.
-    Canary,
-    /// Every variant, overlaid.
-    Both,
-}
-
-impl Show {
-    /// Whether the variant called `name` is on screen.
-    pub fn includes(self, name: &str) -> bool {
-        match self {
-            Show::Production => name == "production",
-            Show::Canary => name == "canary",
-            Show::Both => true,
-        }
-    }
-}
-
-/// The time windows offered, in ms, with their labels.
+/// The windows offered by the window buttons.
 pub const WINDOWS: [(&str, i64); 5] = [
     ("5m", 5 * 60_000),
     ("15m", 15 * 60_000),
@@ -141,50 +119,130 @@ pub const WINDOWS: [(&str, i64); 5] = [
 pub struct Dashboard {
     /// The variants the relay serves, in its order.
     pub variants: RwSignal<Vec<VariantState>>,
-    /// Which variants are shown.
-    pub show: RwSignal<Show>,
-    /// Length of the window on screen, ms.
-    pub window_ms: RwSignal<i64>,
-    /// Light or dark.
-    pub theme: RwSignal<Theme>,
+    /// What the URL says: window or paused range, variants, refresh,
+    /// hidden series, theme, kiosk, relay. Change it through
+    /// [`Dashboard::navigate`] or [`Dashboard::adjust`] so the URL follows.
+    pub view: RwSignal<View>,
+    /// The last live window, to return to from a paused view.
+    pub live_window_ms: RwSignal<i64>,
+    /// Parameters of the URL that were ignored, and why.
+    pub notices: RwSignal<Vec<Notice>>,
     /// When a poll last completed (any variant, success or not): the right
-    /// edge of every chart, so charts move once per poll, not per frame.
+    /// edge of every live chart, so charts move once per poll, not per frame.
     pub data_clock: RwSignal<f64>,
-    /// The poll interval the relay asked for.
-    pub refresh_ms: RwSignal<u64>,
+    /// The poll interval the relay suggests.
+    pub relay_refresh_ms: RwSignal<u64>,
+    /// Whether the page is visible; hidden pages poll slowly.
+    pub visible: RwSignal<bool>,
+    /// Bumped to make every poll loop fetch at once (e.g. tab shown again).
+    pub wake: RwSignal<u64>,
     /// Wall clock, ticking every second, so ages and staleness update.
     pub now_ms: RwSignal<f64>,
     /// Why the app could not start (e.g. the relay is unreachable).
     pub setup_error: RwSignal<Option<String>>,
-}
-
-impl Default for Dashboard {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Whether the keyboard help is open.
+    pub help: RwSignal<bool>,
 }
 
 impl Dashboard {
-    /// Empty state: no variants until the relay answers.
-    pub fn new() -> Self {
+    /// State for `view` (read from the URL): no variants until the relay
+    /// answers.
+    pub fn new(view: View, notices: Vec<Notice>) -> Self {
+        let live = match view.range {
+            Range::Live(ms) => ms,
+            Range::Fixed { .. } => DEFAULT_WINDOW_MS,
+        };
         Dashboard {
             variants: RwSignal::new(Vec::new()),
-            show: RwSignal::new(Show::Both),
-            window_ms: RwSignal::new(15 * 60_000),
-            theme: RwSignal::new(Theme::preferred()),
+            view: RwSignal::new(view),
+            live_window_ms: RwSignal::new(live),
+            notices: RwSignal::new(notices),
             data_clock: RwSignal::new(js_sys::Date::now()),
-            refresh_ms: RwSignal::new(5000),
+            relay_refresh_ms: RwSignal::new(5000),
+            visible: RwSignal::new(true),
+            wake: RwSignal::new(0),
             now_ms: RwSignal::new(js_sys::Date::now()),
             setup_error: RwSignal::new(None),
+            help: RwSignal::new(false),
         }
     }
 
     /// Data older than this many polls is shown as stale.
     pub const STALE_AFTER_POLLS: f64 = 3.0;
 
+    /// A deliberate change of view: a new history entry, so Back undoes it.
+    pub fn navigate(&self, change: impl FnOnce(&mut View)) {
+        self.change_view(change, true);
+    }
+
+    /// A small change of view (a legend toggle): the URL follows, but no
+    /// history entry is added.
+    pub fn adjust(&self, change: impl FnOnce(&mut View)) {
+        self.change_view(change, false);
+    }
+
+    fn change_view(&self, change: impl FnOnce(&mut View), push: bool) {
+        let mut view = self.view.get_untracked();
+        change(&mut view);
+        if let Range::Live(ms) = view.range {
+            self.live_window_ms.set(ms);
+        }
+        crate::url::write(&view, push);
+        self.view.set(view);
+    }
+
+    /// Pauses on the range now on screen, or returns to the live window.
+    pub fn toggle_pause(&self) {
+        let (from, to) = self.range_untracked();
+        let live = self.live_window_ms.get_untracked();
+        self.navigate(|v| {
+            v.range = match v.range {
+                Range::Live(_) => Range::Fixed { from, to },
+                Range::Fixed { .. } => Range::Live(live),
+            }
+        });
+    }
+
+    /// Back to live, keeping the last live window.
+    pub fn go_live(&self) {
+        let live = self.live_window_ms.get_untracked();
+        if !self.view.with_untracked(View::is_live) {
+            self.navigate(|v| v.range = Range::Live(live));
+        }
+    }
+
+    /// The poll interval in force: the URL's, else the relay's; `None`
+    /// when refresh is off.
+    pub fn refresh_ms(&self) -> Option<u64> {
+        match self.view.with(|v| v.refresh) {
+            Some(Refresh::Off) => None,
+            Some(Refresh::Every(ms)) => Some(ms as u64),
+            None => Some(self.relay_refresh_ms.get()),
+        }
+    }
+
+    /// The interval data arrives at (or did, when refresh is off): the
+    /// resolution charts are drawn at.
+    pub fn poll_ms(&self) -> u64 {
+        self.refresh_ms()
+            .unwrap_or_else(|| self.relay_refresh_ms.get())
+    }
+
+    /// [`Dashboard::refresh_ms`] without subscribing (for the poll loops).
+    pub fn refresh_ms_untracked(&self) -> Option<u64> {
+        untrack(|| self.refresh_ms())
+    }
+
+    /// The theme in force: the URL's, else the browser's preference.
+    pub fn theme(&self) -> Theme {
+        self.view
+            .with(|v| v.theme)
+            .unwrap_or_else(crate::theme::preferred)
+    }
+
     /// The variants on screen.
     pub fn shown(&self) -> Vec<VariantState> {
-        let show = self.show.get();
+        let show = self.view.with(|v| v.variants);
         self.variants
             .get()
             .into_iter()
@@ -192,10 +250,16 @@ impl Dashboard {
             .collect()
     }
 
-    /// The window on screen, Unix ms: it ends at the last poll.
+    /// The range on screen, Unix ms: live windows end at the last poll.
     pub fn range(&self) -> (i64, i64) {
         let end = self.data_clock.get() as i64;
-        (end - self.window_ms.get(), end)
+        self.view.with(|v| v.bounds(end))
+    }
+
+    /// [`Dashboard::range`] without subscribing.
+    pub fn range_untracked(&self) -> (i64, i64) {
+        let end = self.data_clock.get_untracked() as i64;
+        self.view.with_untracked(|v| v.bounds(end))
     }
 
     /// How a variant reads now: `"waiting"` (no answer yet), `"up"`,
@@ -212,7 +276,7 @@ impl Dashboard {
     /// Whether data last received at `last_ok_ms` is stale now.
     pub fn is_stale(&self, last_ok_ms: f64) -> bool {
         let age = self.now_ms.get() - last_ok_ms;
-        age > Self::STALE_AFTER_POLLS * self.refresh_ms.get() as f64
+        age > Self::STALE_AFTER_POLLS * self.poll_ms() as f64
     }
 }
 

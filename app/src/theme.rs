@@ -6,56 +6,40 @@
 //! dashed, in every panel.
 
 use leptos::prelude::*;
+use zai_dash_engine::view::Theme;
 
-/// Light or dark.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Theme {
-    /// Dark background (the default, as in the original).
-    Dark,
-    /// Light background.
-    Light,
+use crate::state::Dashboard;
+
+/// The browser's preferred theme.
+pub fn preferred() -> Theme {
+    let light = web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-color-scheme: light)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches());
+    if light { Theme::Light } else { Theme::Dark }
 }
 
-impl Theme {
-    /// The value of the page's `data-theme` attribute.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Theme::Dark => "dark",
-            Theme::Light => "light",
-        }
+/// The other theme.
+pub fn toggled(theme: Theme) -> Theme {
+    match theme {
+        Theme::Dark => Theme::Light,
+        Theme::Light => Theme::Dark,
     }
+}
 
-    /// The other theme.
-    pub fn toggled(self) -> Theme {
-        match self {
-            Theme::Dark => Theme::Light,
-            Theme::Light => Theme::Dark,
-        }
-    }
-
-    /// The browser's preference.
-    pub fn preferred() -> Theme {
-        let light = web_sys::window()
-            .and_then(|w| {
-                w.match_media("(prefers-color-scheme: light)")
-                    .ok()
-                    .flatten()
-            })
-            .is_some_and(|m| m.matches());
-        if light { Theme::Light } else { Theme::Dark }
-    }
-
-    /// Canvas colours for this theme.
-    pub fn palette(self) -> Palette {
-        let (fg, muted, grid) = match self {
-            Theme::Dark => ("#e2e8f0", "#94a3b8", "#334155"),
-            Theme::Light => ("#0f172a", "#475569", "#cbd5e1"),
-        };
-        Palette {
-            fg: fg.to_owned(),
-            muted: muted.to_owned(),
-            grid: grid.to_owned(),
-        }
+/// Canvas colours for `theme`.
+pub fn palette(theme: Theme) -> Palette {
+    let (fg, muted, grid) = match theme {
+        Theme::Dark => ("#e2e8f0", "#94a3b8", "#334155"),
+        Theme::Light => ("#0f172a", "#475569", "#cbd5e1"),
+    };
+    Palette {
+        fg: fg.to_owned(),
+        muted: muted.to_owned(),
+        grid: grid.to_owned(),
     }
 }
 
@@ -71,8 +55,8 @@ pub struct Palette {
 }
 
 /// Provides the palette for the current theme to every chart.
-pub fn provide_palette(theme: RwSignal<Theme>) {
-    provide_context(Signal::derive(move || theme.get().palette()));
+pub fn provide_palette(dashboard: Dashboard) {
+    provide_context(Signal::derive(move || palette(dashboard.theme())));
 }
 
 /// Colour of a status code: its class, shaded per code.

@@ -124,8 +124,6 @@ fn at(step: usize) -> i64 {
     T0 + STEP_MS * step as i64
 }
 
-
-
 /// Every chart the app draws, as in app/src/panels/mod.rs `CHARTS`.
 const PANELS: [fn(&Buffer, &Grid) -> Vec<Series>; 8] = [
     series::request_rates,
@@ -146,7 +144,10 @@ fn hour_grid(end_ms: i64) -> Grid {
 /// Every chart series, computed from scratch.
 fn all_panels(buffer: &Buffer, end_ms: i64) -> Vec<Series> {
     let grid = hour_grid(end_ms);
-    PANELS.iter().flat_map(|panel| panel(buffer, &grid)).collect()
+    PANELS
+        .iter()
+        .flat_map(|panel| panel(buffer, &grid))
+        .collect()
 }
 
 /// Every chart series through per-chart caches; returns the line count.

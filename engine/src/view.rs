@@ -247,7 +247,7 @@ impl View {
             }
         }
         if let Some(relay) = get("relay") {
-            match check_relay(relay) {
+            match parse_relay(relay) {
                 Some(url) => view.relay = Some(url),
                 None => bad(
                     "relay",
@@ -350,7 +350,7 @@ pub fn format_window(ms: i64) -> String {
 /// dropped). Paths, queries and credentials are refused: the relay URL is
 /// a base that `/relay/{name}` is appended to, and a link must never carry
 /// a secret.
-fn check_relay(s: &str) -> Option<String> {
+pub fn parse_relay(s: &str) -> Option<String> {
     let s = s.trim_end_matches('/');
     let rest = s
         .strip_prefix("https://")

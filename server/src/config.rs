@@ -3,10 +3,18 @@
 //! Variants are an explicit allow-list of `NAME=URL` pairs. The relay can
 //! reach these URLs and nothing else, so names are validated here, once,
 //! and URLs are never accepted from a request.
+//!
+//! Upstream credentials come only from the environment, per variant
+//! ([`VariantSpec::with_credentials`]): flags show up in `ps` and shell
+//! history, and neither the API nor the logs ever print them.
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use base64::Engine;
 use clap::Args;
+
+use crate::relay::Settings;
 
 /// Flags of `zai-dash serve`.
 #[derive(Debug, Clone, Args)]
@@ -38,7 +46,8 @@ pub struct ServeConfig {
     #[arg(long, env = "ZAI_DASH_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
-    /// How often the app polls each variant, in milliseconds.
+    /// How often the app polls each variant, in milliseconds; also how
+    /// recent an upstream answer must be for /readyz.
     #[arg(long, env = "ZAI_DASH_REFRESH_MS", default_value_t = 5000)]
     pub refresh_ms: u64,
 
@@ -51,30 +60,173 @@ pub struct ServeConfig {
     #[arg(long, env = "ZAI_DASH_TIMEOUT_MS", default_value_t = 3000)]
     pub timeout_ms: u64,
 
-    /// Largest upstream body relayed, in bytes; the read stops at the cap.
+    /// Largest upstream body relayed, in bytes, before and after gzip
+    /// decompression; the read stops at the cap.
     #[arg(long, env = "ZAI_DASH_MAX_BODY", default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
+
+    /// How long one upstream answer is reused for every viewer, in
+    /// milliseconds. Concurrent requests always share one fetch; 0 reuses
+    /// nothing beyond that.
+    #[arg(long, env = "ZAI_DASH_COALESCE_MS", default_value_t = 1000)]
+    pub coalesce_ms: u64,
+
+    /// An origin allowed to call /api/variants and /relay/* from another
+    /// site (CORS), e.g. https://dash.example.com (repeatable; in the
+    /// environment, comma-separated). None by default: same origin only.
+    #[arg(
+        long = "allow-origin",
+        env = "ZAI_DASH_ALLOW_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub allow_origins: Vec<HeaderValue>,
 }
 
 impl ServeConfig {
-    /// The upstream connect timeout.
-    pub fn connect_timeout(&self) -> Duration {
-        Duration::from_millis(self.connect_timeout_ms)
-    }
-
-    /// The upstream total timeout.
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
+    /// The relay's limits and timings, from the flags.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            refresh: Duration::from_millis(self.refresh_ms),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_body: self.max_body,
+            coalesce: Duration::from_millis(self.coalesce_ms),
+        }
     }
 }
 
-/// One allow-listed upstream: a variant name and the URL of its `/metrics`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Parses an `--allow-origin`: `scheme://host[:port]`, nothing more, as the
+/// browser sends it in `Origin` (default port dropped, host in ASCII).
+pub fn parse_origin(s: &str) -> Result<HeaderValue, String> {
+    let s = s.trim();
+    let refused = || format!("{s:?} is not an origin like https://dash.example.com");
+    let url = reqwest::Url::parse(s).map_err(|_| refused())?;
+    let bare = url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !bare || !matches!(url.scheme(), "http" | "https") {
+        return Err(refused());
+    }
+    HeaderValue::from_str(&url.origin().ascii_serialization()).map_err(|_| refused())
+}
+
+/// One allow-listed upstream: a variant name, the URL of its `/metrics`
+/// and the headers (credentials) sent with every request to it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct VariantSpec {
     /// Name used in `/relay/{name}` and shown in the app.
     pub name: String,
     /// Upstream URL; never exposed by the API or written to logs.
     pub url: reqwest::Url,
+    /// Extra request headers, credentials included, all marked sensitive;
+    /// empty unless [`VariantSpec::with_credentials`] found some.
+    pub headers: HeaderMap,
+}
+
+/// Shows the name and the header names only: the URL may carry a
+/// password and the header values are credentials.
+impl fmt::Debug for VariantSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VariantSpec")
+            .field("name", &self.name)
+            .field("url", &"<redacted>")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Request headers the relay sets itself, or that belong to one hop only:
+/// refused in `ZAI_DASH_<NAME>_HEADERS`.
+const RESERVED_HEADERS: [HeaderName; 10] = [
+    header::HOST,
+    header::CONNECTION,
+    header::TRANSFER_ENCODING,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+    header::CONTENT_LENGTH,
+    header::ACCEPT,
+    header::ACCEPT_ENCODING,
+    header::PROXY_AUTHORIZATION,
+];
+
+impl VariantSpec {
+    /// Prefix of this variant's credential variables: `ZAI_DASH_`, the
+    /// name upper-cased with `-` as `_`, then `_`.
+    pub fn env_prefix(&self) -> String {
+        format!(
+            "ZAI_DASH_{}_",
+            self.name.to_ascii_uppercase().replace('-', "_")
+        )
+    }
+
+    /// This variant with its upstream credentials read through `env`
+    /// (`std::env::var` in production), from `<prefix>BEARER_TOKEN`
+    /// (`Authorization: Bearer`), `<prefix>BASIC_AUTH` (`user:password`)
+    /// and `<prefix>HEADERS` (`Name: value` lines). Errors name the
+    /// variable, never its value.
+    pub fn with_credentials(
+        mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, VariantSpecError> {
+        let prefix = self.env_prefix();
+        let var = |suffix: &str| {
+            let key = format!("{prefix}{suffix}");
+            env(&key).filter(|v| !v.is_empty()).map(|v| (key, v))
+        };
+        let mut headers = HeaderMap::new();
+        if let Some((key, lines)) = var("HEADERS") {
+            for line in lines.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let bad = || VariantSpecError(format!("{key}: expected lines of `Name: value`"));
+                let (name, value) = line.split_once(':').ok_or_else(bad)?;
+                let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+                if RESERVED_HEADERS.contains(&name) {
+                    return Err(VariantSpecError(format!(
+                        "{key}: {name} is set by the relay itself"
+                    )));
+                }
+                headers.append(name, sensitive(value.trim(), &key)?);
+            }
+        }
+        let authorization = match (var("BEARER_TOKEN"), var("BASIC_AUTH")) {
+            (Some((bearer, _)), Some((basic, _))) => {
+                return Err(VariantSpecError(format!(
+                    "set {bearer} or {basic}, not both"
+                )));
+            }
+            (Some((key, token)), None) => Some(sensitive(&format!("Bearer {token}"), &key)?),
+            (None, Some((key, pair))) => {
+                if !pair.contains(':') {
+                    return Err(VariantSpecError(format!("{key}: expected user:password")));
+                }
+                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+                Some(sensitive(&format!("Basic {encoded}"), &key)?)
+            }
+            (None, None) => None,
+        };
+        if let Some(value) = authorization {
+            if headers.contains_key(header::AUTHORIZATION) {
+                return Err(VariantSpecError(format!(
+                    "{prefix}HEADERS sets Authorization and so does a token variable"
+                )));
+            }
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        self.headers = headers;
+        Ok(self)
+    }
+}
+
+/// `value` as a header value hidden from `Debug` (and HPACK indexing).
+fn sensitive(value: &str, key: &str) -> Result<HeaderValue, VariantSpecError> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| VariantSpecError(format!("{key}: not a valid header value")))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// Why a `NAME=URL` argument was refused.
@@ -126,18 +278,29 @@ impl FromStr for VariantSpec {
         Ok(VariantSpec {
             name: name.to_owned(),
             url,
+            headers: HeaderMap::new(),
         })
     }
 }
 
-/// Checks a list of variants for duplicate names.
+/// Checks a list of variants for duplicate names, and for names that
+/// would share credential variables (`a-b` and `a_b`).
 pub fn check_unique(variants: &[VariantSpec]) -> Result<(), VariantSpecError> {
     for (i, v) in variants.iter().enumerate() {
-        if variants[..i].iter().any(|w| w.name == v.name) {
-            return Err(VariantSpecError(format!(
-                "variant {} is configured twice",
-                v.name
-            )));
+        if let Some(w) = variants[..i]
+            .iter()
+            .find(|w| w.env_prefix() == v.env_prefix())
+        {
+            return Err(VariantSpecError(if w.name == v.name {
+                format!("variant {} is configured twice", v.name)
+            } else {
+                format!(
+                    "variants {} and {} would share the variables {}*",
+                    w.name,
+                    v.name,
+                    v.env_prefix()
+                )
+            }));
         }
     }
     Ok(())
@@ -182,5 +345,113 @@ mod tests {
         let b: VariantSpec = "b=http://y/".parse().unwrap();
         assert!(check_unique(&[a.clone(), b.clone()]).is_ok());
         assert!(check_unique(&[a.clone(), b, a]).is_err());
+        let dash: VariantSpec = "eu-1=http://x/".parse().unwrap();
+        let underscore: VariantSpec = "eu_1=http://y/".parse().unwrap();
+        assert!(check_unique(&[dash, underscore]).is_err());
+    }
+
+    fn with_env(spec: &str, vars: &[(&str, &str)]) -> Result<VariantSpec, VariantSpecError> {
+        let spec: VariantSpec = spec.parse().unwrap();
+        spec.with_credentials(|key| {
+            vars.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn credentials_come_from_variables_named_after_the_variant() {
+        let v = with_env(
+            "prod-eu=http://a/",
+            &[
+                ("ZAI_DASH_PROD_EU_BEARER_TOKEN", "s3cret"),
+                (
+                    "ZAI_DASH_PROD_EU_HEADERS",
+                    "X-Tenant: dash\nX-Scope-OrgID: 7\n",
+                ),
+                ("ZAI_DASH_CANARY_BEARER_TOKEN", "other"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(v.headers[header::AUTHORIZATION], "Bearer s3cret");
+        assert_eq!(v.headers["x-tenant"], "dash");
+        assert_eq!(v.headers["x-scope-orgid"], "7");
+        assert!(v.headers.values().all(HeaderValue::is_sensitive));
+
+        let basic = with_env("a=http://a/", &[("ZAI_DASH_A_BASIC_AUTH", "user:pa:ss")]).unwrap();
+        assert_eq!(
+            basic.headers[header::AUTHORIZATION],
+            "Basic dXNlcjpwYTpzcw=="
+        );
+        assert!(with_env("a=http://a/", &[]).unwrap().headers.is_empty());
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug_output_or_errors() {
+        let v = with_env(
+            "a=http://user:pw-in-url@h/",
+            &[("ZAI_DASH_A_BEARER_TOKEN", "s3cret")],
+        )
+        .unwrap();
+        let shown = format!("{v:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("pw-in-url"),
+            "{shown}"
+        );
+
+        let err = with_env("a=http://a/", &[("ZAI_DASH_A_BEARER_TOKEN", "s3cret\n")]).unwrap_err();
+        assert!(err.to_string().contains("ZAI_DASH_A_BEARER_TOKEN"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn conflicting_or_reserved_credentials_are_refused() {
+        for vars in [
+            &[
+                ("ZAI_DASH_A_BEARER_TOKEN", "t"),
+                ("ZAI_DASH_A_BASIC_AUTH", "u:p"),
+            ][..],
+            &[("ZAI_DASH_A_BASIC_AUTH", "no-colon")],
+            &[("ZAI_DASH_A_HEADERS", "Host: elsewhere")],
+            &[("ZAI_DASH_A_HEADERS", "Connection: close")],
+            &[("ZAI_DASH_A_HEADERS", "no colon")],
+            &[
+                ("ZAI_DASH_A_HEADERS", "Authorization: x"),
+                ("ZAI_DASH_A_BEARER_TOKEN", "t"),
+            ],
+        ] {
+            assert!(with_env("a=http://a/", vars).is_err(), "{vars:?} accepted");
+        }
+    }
+
+    #[test]
+    fn allowed_origins_are_scheme_host_and_port_only() {
+        assert_eq!(
+            parse_origin("https://dash.example.com").unwrap(),
+            "https://dash.example.com"
+        );
+        assert_eq!(
+            parse_origin("https://dash.example.com/").unwrap(),
+            "https://dash.example.com"
+        );
+        assert_eq!(
+            parse_origin("https://dash.example.com:443").unwrap(),
+            "https://dash.example.com"
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        for bad in [
+            "*",
+            "null",
+            "dash.example.com",
+            "https://a/path",
+            "https://u@a",
+            "file:///x",
+            "https://a/?q",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad} accepted");
+        }
     }
 }

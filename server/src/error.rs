@@ -3,10 +3,14 @@
 //! Every failure is answered with a JSON body the app can show as it is:
 //! `{"error": ..., "variant": ..., "upstream_status": ...}`. Causes are
 //! described without upstream URLs, which may carry credentials.
+//!
+//! Answering does not log: one upstream failure may be handed to hundreds
+//! of coalesced viewers, so the relay logs it once, where it happened
+//! ([`AppError::log`]).
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -14,8 +18,9 @@ use serde::Serialize;
 /// Why a request to the relay failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
-    /// The name is not on the allow-list (404).
-    UnknownVariant(String),
+    /// The name is not on the allow-list (404). The requested name is not
+    /// kept: it is untrusted input and is never echoed back.
+    UnknownVariant,
     /// The upstream could not be reached or answered badly (502).
     Upstream {
         /// The variant whose upstream failed.
@@ -25,11 +30,11 @@ pub enum AppError {
         /// The upstream's HTTP status, when it answered with one.
         upstream_status: Option<u16>,
     },
-    /// The upstream did not answer within the timeout (504).
+    /// The upstream did not answer within a timeout (504).
     Timeout {
         /// The variant whose upstream was too slow.
         variant: String,
-        /// Which limit was hit, e.g. "no answer within 3000 ms".
+        /// Which limit was hit, e.g. "no complete answer within 3000 ms".
         cause: String,
     },
 }
@@ -44,51 +49,64 @@ struct ErrorBody<'a> {
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
         match self {
-            AppError::UnknownVariant(_) => StatusCode::NOT_FOUND,
+            AppError::UnknownVariant => StatusCode::NOT_FOUND,
             AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
             AppError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         }
     }
 
-    fn body(&self) -> ErrorBody<'_> {
+    /// The message shown to users, e.g. "canary: upstream answered HTTP 500".
+    pub fn message(&self) -> String {
         match self {
-            AppError::UnknownVariant(_) => ErrorBody {
-                error: "unknown variant".to_owned(),
-                variant: None,
-                upstream_status: None,
-            },
+            AppError::UnknownVariant => "unknown variant".to_owned(),
+            AppError::Upstream { variant, cause, .. } => format!("{variant}: {cause}"),
+            AppError::Timeout { variant, cause } => {
+                format!("{variant}: upstream timed out: {cause}")
+            }
+        }
+    }
+
+    /// Writes one warning line: variant, statuses and message, which by
+    /// construction hold no URL and no credential.
+    pub fn log(&self) {
+        let (variant, upstream_status) = self.context();
+        tracing::warn!(
+            variant,
+            status = self.status().as_u16(),
+            upstream_status,
+            "{}",
+            self.message()
+        );
+    }
+
+    /// The variant and upstream status this error is about, if any.
+    fn context(&self) -> (Option<&str>, Option<u16>) {
+        match self {
+            AppError::UnknownVariant => (None, None),
             AppError::Upstream {
                 variant,
-                cause,
                 upstream_status,
-            } => ErrorBody {
-                error: format!("{variant}: {cause}"),
-                variant: Some(variant),
-                upstream_status: *upstream_status,
-            },
-            AppError::Timeout { variant, cause } => ErrorBody {
-                error: format!("{variant}: upstream timed out: {cause}"),
-                variant: Some(variant),
-                upstream_status: None,
-            },
+                ..
+            } => (Some(variant), *upstream_status),
+            AppError::Timeout { variant, .. } => (Some(variant), None),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = self.body();
-        // Unknown names are client noise; upstream faults are worth a line.
-        if !matches!(self, AppError::UnknownVariant(_)) {
-            tracing::warn!(status = self.status().as_u16(), "{}", body.error);
-        }
-        let mut res = (self.status(), Json(&body)).into_response();
-        res.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("no-store"),
-        );
+        let (variant, upstream_status) = self.context();
+        let body = ErrorBody {
+            error: self.message(),
+            variant,
+            upstream_status,
+        };
+        let mut res = (self.status(), Json(body)).into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
     }
 }

@@ -1,14 +1,18 @@
-//! zai-dash server: a small, stateless relay in front of each configured
-//! zai-proxy variant's `/metrics`, plus the static host for the built app.
+//! zai-dash server: a small relay in front of each configured zai-proxy
+//! variant's `/metrics`, plus the static host for the built app.
 //!
 //! The browser does all parsing and math (see `zai-dash-engine`); the server
-//! only fetches raw exposition text from an allow-list of upstreams, so it
-//! can be restarted or scaled without losing anything but in-flight requests.
+//! only fetches raw exposition text from an allow-list of upstreams and
+//! keeps nothing but each upstream's latest answer, shared by every viewer
+//! for a moment, so it can be restarted or scaled without losing anything
+//! but in-flight requests.
 //!
 //! # Layout
 //!
 //! - [`config`]: command-line and environment configuration.
-//! - [`relay`]: `GET /relay/{variant}` and the small JSON API.
+//! - [`relay`]: `GET /relay/{variant}` (coalesced), the JSON API, health.
+//! - [`fetch`]: one upstream scrape, with every limit and check.
+//! - [`security`]: Content-Security-Policy and CORS.
 //! - [`error`]: the one error type every handler returns.
 //! - [`demo`]: simulated production and canary zai-proxies for `--demo`.
 //! - [`serve`]: binds, wires the demo if asked, and shuts down gracefully.
@@ -21,7 +25,9 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod fetch;
 pub mod relay;
+pub mod security;
 pub mod serve;
 
 use std::{path::Path, sync::Arc};
@@ -42,16 +48,21 @@ use tower_http::{
 
 pub use relay::Relay;
 
-/// Shared state of every handler: the relay and its allow-list.
+/// Everything [`app`] serves from besides the files.
 #[derive(Clone)]
 pub struct AppState {
-    /// The relay: one pooled HTTP client and the configured variants.
+    /// The relay: the allow-list, one pooled HTTP client, latest answers.
     pub relay: Arc<Relay>,
+    /// Origins allowed to call the API and the relay cross-origin (CORS).
+    pub allow_origins: Vec<HeaderValue>,
 }
 
-/// The whole HTTP surface: relay routes, the API, and the built app from
-/// `dist` with a fallback to `index.html` for client-side routes.
+/// The whole HTTP surface: relay routes, the API, health, and the built
+/// app from `dist` with a fallback to `index.html` for client-side routes;
+/// security headers on every response.
 pub fn app(state: AppState, dist: &Path) -> Router {
+    let index_html = std::fs::read_to_string(dist.join("index.html")).ok();
+    let csp = security::content_security_policy(index_html.as_deref());
     let static_files = ServeDir::new(dist)
         .precompressed_gzip()
         .fallback(ServeFile::new(dist.join("index.html")));
@@ -59,12 +70,25 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_static))
         .layer(CompressionLayer::new());
+    // Every path under /relay/ reaches the handler, which 404s whatever is
+    // not exactly a configured name, rather than falling back to the app.
+    let mut api = Router::new()
+        .route("/api/variants", get(relay::variants))
+        .route("/relay/{*target}", get(relay::relay))
+        .with_state(state.relay.clone());
+    if let Some(cors) = security::cors(&state.allow_origins) {
+        api = api.layer(cors);
+    }
     Router::new()
         .route("/healthz", get(relay::healthz))
-        .route("/api/variants", get(relay::variants))
-        .route("/relay/{variant}", get(relay::relay))
-        .with_state(state)
+        .route("/readyz", get(relay::readyz))
+        .with_state(state.relay)
+        .merge(api)
         .merge(static_router)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -1,171 +1,226 @@
-//! `GET /relay/{variant}`: fetch one allow-listed upstream's `/metrics` and
-//! return the raw text, plus the small JSON API the app starts from.
+//! `GET /relay/{variant}`: one allow-listed upstream's `/metrics`, shared
+//! by every viewer; plus the small JSON API the app starts from and the
+//! health endpoints.
 //!
-//! The relay keeps no state between requests: the browser parses and
-//! buffers. It only ever requests the URL configured for a name, through
-//! one pooled client with connect and total timeouts and a body cap.
+//! The relay keeps no history (the browser parses and buffers), only each
+//! upstream's latest answer, so that many open tabs cost the upstream one
+//! scrape. Per variant, one async mutex guards that answer:
+//!
+//! - a request that finds a fetch in flight waits for it and shares its
+//!   result, success or error;
+//! - an answer is reused for `coalesce` (1 s by default), so 200 viewers
+//!   polling every second cause about one upstream scrape per second;
+//! - the fetch runs in its own task, so a viewer that goes away does not
+//!   cancel a scrape others are waiting for.
+//!
+//! Each answer carries `Age` and `X-Scrape-Timestamp-Ms` /
+//! `X-Scrape-Duration-Ms`, so the app can tell a reused answer from a new
+//! one.
+//!
+//! Names are matched against the raw request path, before any
+//! percent-decoding: a name is `[a-z0-9_-]`, which never needs encoding, so
+//! every encoded, dotted, doubled or look-alike path simply matches
+//! nothing and is a 404 that reaches no upstream.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, UNIX_EPOCH},
+};
 
 use axum::{
     Json,
-    extract::{Path, State},
-    http::{HeaderValue, header},
+    body::Body,
+    extract::State,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+use tokio::sync::OwnedMutexGuard;
 
-use crate::{AppState, config::VariantSpec, error::AppError};
+use crate::{
+    config::VariantSpec,
+    error::AppError,
+    fetch::{Fetcher, Scrape},
+};
 
-/// Content type of the Prometheus text format, used when the upstream
-/// sends none.
-pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Unix time in milliseconds at which the relay sent the upstream request
+/// this answer comes from.
+pub const X_SCRAPE_TIMESTAMP_MS: HeaderName = HeaderName::from_static("x-scrape-timestamp-ms");
 
-/// The allow-list of upstreams and the one HTTP client that reaches them.
-pub struct Relay {
-    client: reqwest::Client,
-    variants: Vec<VariantSpec>,
-    refresh_ms: u64,
-    timeout: Duration,
-    max_body: usize,
+/// How long that upstream request took, in milliseconds, from sending it
+/// to holding the checked body.
+pub const X_SCRAPE_DURATION_MS: HeaderName = HeaderName::from_static("x-scrape-duration-ms");
+
+/// Limits and timings of the relay (see `zai-dash serve --help`).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// How often the app polls; also how recent an answer /readyz accepts.
+    pub refresh: Duration,
+    /// Time allowed to open an upstream connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole upstream exchange, body included.
+    pub timeout: Duration,
+    /// Largest upstream body, in bytes, compressed or not.
+    pub max_body: usize,
+    /// How long an upstream answer is reused.
+    pub coalesce: Duration,
 }
 
-/// Limits of upstream requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Time allowed to open the connection.
-    pub connect_timeout: Duration,
-    /// Time allowed for the whole exchange, body included.
-    pub timeout: Duration,
-    /// Largest body accepted, in bytes.
-    pub max_body: usize,
+/// The allow-list of upstreams, their latest answers and the one HTTP
+/// client that reaches them.
+pub struct Relay {
+    fetcher: Fetcher,
+    upstreams: Vec<Upstream>,
+    settings: Settings,
+}
+
+/// One allow-listed upstream and what it last answered.
+struct Upstream {
+    spec: VariantSpec,
+    /// The latest outcome; held locked while a fetch is in flight.
+    latest: Arc<tokio::sync::Mutex<Option<Outcome>>>,
+    /// When the upstream last answered successfully, for /readyz.
+    last_ok: Mutex<Option<Instant>>,
+}
+
+/// A finished fetch, success or error, and when it finished.
+#[derive(Clone)]
+struct Outcome {
+    result: Result<Arc<Scrape>, AppError>,
+    finished: Instant,
 }
 
 impl Relay {
-    /// A relay for `variants`, telling the app to poll every `refresh_ms`.
-    pub fn new(variants: Vec<VariantSpec>, refresh_ms: u64, limits: Limits) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.timeout)
-            // An upstream redirect must not lead the relay anywhere else.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("zai-dash/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the TLS backend initialises");
+    /// A relay for `variants`, which must have unique names.
+    pub fn new(variants: Vec<VariantSpec>, settings: Settings) -> Self {
+        let upstreams = variants
+            .into_iter()
+            .map(|spec| Upstream {
+                spec,
+                latest: Arc::default(),
+                last_ok: Mutex::default(),
+            })
+            .collect();
         Relay {
-            client,
-            variants,
-            refresh_ms,
-            timeout: limits.timeout,
-            max_body: limits.max_body,
+            fetcher: Fetcher::new(settings),
+            upstreams,
+            settings,
         }
     }
 
-    /// The configured variant called `name`, if any.
-    pub fn variant(&self, name: &str) -> Option<&VariantSpec> {
-        self.variants.iter().find(|v| v.name == name)
+    /// Index of the variant called exactly `name`.
+    fn find(&self, name: &str) -> Option<usize> {
+        self.upstreams.iter().position(|u| u.spec.name == name)
     }
 
-    /// Fetches `variant`'s exposition: its content type and body.
-    pub async fn fetch(&self, variant: &VariantSpec) -> Result<(HeaderValue, String), AppError> {
-        let upstream = |cause: String, upstream_status| AppError::Upstream {
-            variant: variant.name.clone(),
-            cause,
-            upstream_status,
-        };
-        let failed = |e: reqwest::Error| {
-            if e.is_timeout() {
-                AppError::Timeout {
-                    variant: variant.name.clone(),
-                    cause: format!("no complete answer within {} ms", self.timeout.as_millis()),
-                }
-            } else {
-                upstream(describe(&e), None)
-            }
-        };
-        let mut res = self
-            .client
-            .get(variant.url.clone())
-            .header(header::ACCEPT, "text/plain;version=0.0.4;q=1,*/*;q=0.1")
-            .send()
+    /// The upstream's answer: one in flight or younger than `coalesce` if
+    /// there is one, otherwise a new fetch.
+    async fn scrape(self: &Arc<Self>, index: usize) -> Result<Arc<Scrape>, AppError> {
+        let asked = Instant::now();
+        let latest = Arc::clone(&self.upstreams[index].latest).lock_owned().await;
+        // An outcome that finished after we asked was in flight when we did.
+        let reusable =
+            |o: &&Outcome| o.finished >= asked || o.finished.elapsed() < self.settings.coalesce;
+        if let Some(outcome) = latest.as_ref().filter(reusable) {
+            return outcome.result.clone();
+        }
+        let relay = Arc::clone(self);
+        tokio::spawn(async move { relay.refresh(index, latest).await })
             .await
-            .map_err(failed)?;
-        let status = res.status();
-        if !status.is_success() {
-            return Err(upstream(
-                format!("upstream answered HTTP {}", status.as_u16()),
-                Some(status.as_u16()),
-            ));
-        }
-        let content_type = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .cloned()
-            .unwrap_or(HeaderValue::from_static(PROMETHEUS_TEXT));
-        let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(upstream(
-                    format!("body larger than the {} byte limit", self.max_body),
-                    Some(status.as_u16()),
-                ));
+            .expect("a scrape task does not panic")
+    }
+
+    /// Fetches upstream `index`, records and logs the outcome once, and
+    /// releases `latest` to the requests waiting for it.
+    async fn refresh(
+        &self,
+        index: usize,
+        mut latest: OwnedMutexGuard<Option<Outcome>>,
+    ) -> Result<Arc<Scrape>, AppError> {
+        let upstream = &self.upstreams[index];
+        let result = self.fetcher.fetch(&upstream.spec).await.map(Arc::new);
+        match &result {
+            Ok(scrape) => {
+                *lock(&upstream.last_ok) = Some(scrape.received);
+                tracing::debug!(
+                    variant = upstream.spec.name,
+                    bytes = scrape.text.len(),
+                    gzip = scrape.gzip.is_some(),
+                    ms = scrape.duration.as_millis() as u64,
+                    "scraped"
+                );
             }
-            body.extend_from_slice(&chunk);
+            Err(e) => e.log(),
         }
-        let text = String::from_utf8(body).map_err(|e| {
-            upstream(
-                format!(
-                    "body is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                Some(status.as_u16()),
-            )
-        })?;
-        Ok((content_type, text))
+        *latest = Some(Outcome {
+            result: result.clone(),
+            finished: Instant::now(),
+        });
+        result
     }
 }
 
-/// A reqwest error and its causes, without the URL (which may hold
-/// credentials): "error sending request: connection refused".
-fn describe(e: &reqwest::Error) -> String {
-    let mut out = String::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
-    let mut first = true;
-    while let Some(err) = cur {
-        let text = if first {
-            // reqwest's own message ends with " for url (...)".
-            let s = err.to_string();
-            s.split(" for url (").next().unwrap_or("").to_owned()
-        } else {
-            err.to_string()
-        };
-        if !text.is_empty() && !out.ends_with(&text) {
-            if !out.is_empty() {
-                out.push_str(": ");
-            }
-            out.push_str(&text);
-        }
-        first = false;
-        cur = err.source();
-    }
-    out
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `GET /relay/{variant}`: the upstream's raw exposition text.
+/// `GET /relay/{variant}`: the upstream's exposition text, gzip-compressed
+/// as the upstream sent it when the viewer accepts gzip.
 pub async fn relay(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
+    State(relay): State<Arc<Relay>>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let relay = &state.relay;
-    let variant = relay
-        .variant(&name)
-        .ok_or_else(|| AppError::UnknownVariant(name.clone()))?;
-    let (content_type, text) = relay.fetch(variant).await?;
-    let mut res = text.into_response();
+    let name = uri.path().strip_prefix("/relay/").unwrap_or_default();
+    let Some(index) = relay.find(name) else {
+        tracing::debug!(path = ?uri.path().chars().take(80).collect::<String>(), "unknown variant");
+        return Err(AppError::UnknownVariant);
+    };
+    let scrape = relay.scrape(index).await?;
+    Ok(scrape_response(&scrape, accepts_gzip(&headers)))
+}
+
+/// The response for one scrape; only headers the relay sets itself.
+fn scrape_response(scrape: &Scrape, gzip_ok: bool) -> Response {
+    let gzip = scrape.gzip.as_ref().filter(|_| gzip_ok);
+    let body = gzip.unwrap_or(&scrape.text).clone();
+    let mut res = Response::new(Body::from(body));
     let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_TYPE, scrape.content_type.clone());
+    if gzip.is_some() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    headers.insert(header::AGE, scrape.received.elapsed().as_secs().into());
+    let started_ms = scrape
+        .started
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    headers.insert(X_SCRAPE_TIMESTAMP_MS, started_ms.into());
+    headers.insert(
+        X_SCRAPE_DURATION_MS,
+        (scrape.duration.as_millis() as u64).into(),
+    );
+    res
+}
+
+/// Whether `Accept-Encoding` lists gzip with a non-zero quality.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut params = item.split(';').map(str::trim);
+            let coding = params.next().unwrap_or_default();
+            let quality = params
+                .find_map(|p| p.strip_prefix("q="))
+                .map_or(1.0, |q| q.parse::<f32>().unwrap_or(0.0));
+            (coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip"))
+                && quality > 0.0
+        })
 }
 
 /// One entry of `/api/variants`: the name only, never the URL.
@@ -182,22 +237,104 @@ pub struct VariantsBody {
 }
 
 /// `GET /api/variants`: the configured names and the poll interval.
-pub async fn variants(State(state): State<AppState>) -> impl IntoResponse {
-    let relay = &state.relay;
+pub async fn variants(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     let body = VariantsBody {
         variants: relay
-            .variants
+            .upstreams
             .iter()
-            .map(|v| VariantInfo {
-                name: v.name.clone(),
+            .map(|u| VariantInfo {
+                name: u.spec.name.clone(),
             })
             .collect(),
-        refresh_ms: relay.refresh_ms,
+        refresh_ms: relay.settings.refresh.as_millis() as u64,
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(body))
 }
 
-/// `GET /healthz`: the process is up.
+/// `GET /healthz`: the process is up. Touches nothing else.
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// One entry of `/readyz`.
+#[derive(Serialize)]
+pub struct Readiness {
+    name: String,
+    ready: bool,
+    /// How long ago the upstream last answered successfully.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_ok_ms_ago: Option<u64>,
+    /// Why it is not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Body of `/readyz`.
+#[derive(Serialize)]
+pub struct ReadyBody {
+    ready: bool,
+    variants: Vec<Readiness>,
+}
+
+/// `GET /readyz`: 200 when every upstream answered successfully within the
+/// refresh interval, else 503; with each variant's state. An upstream
+/// that has not answered recently is scraped now (through the same
+/// coalescing as viewers), so an idle dashboard still reports the truth.
+pub async fn readyz(State(relay): State<Arc<Relay>>) -> Response {
+    let recent = |index: usize| {
+        lock(&relay.upstreams[index].last_ok).filter(|t| t.elapsed() < relay.settings.refresh)
+    };
+    let checks: Vec<_> = (0..relay.upstreams.len())
+        .map(|index| {
+            let fresh = recent(index).is_some();
+            let relay = Arc::clone(&relay);
+            tokio::spawn(async move {
+                if fresh {
+                    Ok(())
+                } else {
+                    relay.scrape(index).await.map(|_| ())
+                }
+            })
+        })
+        .collect();
+    let mut variants = Vec::with_capacity(checks.len());
+    for (index, check) in checks.into_iter().enumerate() {
+        let result = check.await.expect("a readiness check does not panic");
+        variants.push(Readiness {
+            name: relay.upstreams[index].spec.name.clone(),
+            ready: result.is_ok(),
+            last_ok_ms_ago: lock(&relay.upstreams[index].last_ok)
+                .map(|t| t.elapsed().as_millis() as u64),
+            error: result.err().map(|e| e.message()),
+        });
+    }
+    let ready = variants.iter().all(|v| v.ready);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = ReadyBody { ready, variants };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &'static str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_accepted_only_when_listed_with_a_positive_quality() {
+        assert!(accept("gzip, deflate, br, zstd"));
+        assert!(accept("br;q=1.0, GZIP;q=0.5"));
+        assert!(!accept("gzip;q=0"));
+        assert!(!accept("br, identity"));
+        assert!(!accept("*"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

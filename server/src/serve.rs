@@ -1,7 +1,10 @@
 //! `zai-dash serve`: bind, build the relay (and the demo upstreams when
-//! asked), serve until SIGINT or SIGTERM, then let in-flight requests end.
+//! asked), serve until SIGINT or SIGTERM, then let in-flight requests end:
+//! the listener closes at once, and every request already received is
+//! answered before the process exits.
 
 use std::{
+    future::Future,
     io,
     sync::{Arc, Mutex},
     time::{SystemTime, UNIX_EPOCH},
@@ -15,13 +18,14 @@ use axum::{
     routing::get,
 };
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 
 use crate::{
     AppState, Relay, app,
     config::{ServeConfig, VariantSpec, check_unique},
     demo::{Profile, Simulator},
     error::AppError,
-    relay::{Limits, PROMETHEUS_TEXT},
+    fetch::PROMETHEUS_TEXT,
 };
 
 /// How far back the demo's simulated processes start.
@@ -30,10 +34,21 @@ const DEMO_HISTORY_MS: i64 = 15 * 60_000;
 /// The simulated upstreams of `--demo`, served by this same process.
 type DemoUpstreams = Arc<Vec<(String, Mutex<Simulator>)>>;
 
-/// Runs the server on an already bound listener until shutdown. Binding
-/// first lets tests use port 0 and lets `--demo` point the relay at the
-/// address actually bound.
+/// Runs the server on an already bound listener until SIGINT or SIGTERM.
+/// Binding first lets tests use port 0 and lets `--demo` point the relay
+/// at the address actually bound.
 pub async fn run(listener: TcpListener, config: ServeConfig) -> io::Result<()> {
+    run_until(listener, config, shutdown_signal()).await
+}
+
+/// Runs the server until `shutdown` resolves, then stops accepting and
+/// returns once every in-flight request has been answered. Upstream
+/// credentials are read from the process environment.
+pub async fn run_until(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let addr = listener.local_addr()?;
     let mut variants = config.variants.clone();
     let mut router = Router::new();
@@ -59,15 +74,26 @@ pub async fn run(listener: TcpListener, config: ServeConfig) -> io::Result<()> {
                 variants.push(VariantSpec {
                     name: name.clone(),
                     url: url.parse().expect("a loopback URL parses"),
+                    headers: Default::default(),
                 });
             }
         }
+        // Gzip when asked, like client_golang, so the demo exercises the
+        // relay's pass-through; the relay coalesces, so this runs at most
+        // about once per second per variant.
         router = router.route(
             "/demo/{variant}/metrics",
-            get(demo_metrics).with_state(Arc::new(sims)),
+            get(demo_metrics)
+                .with_state(Arc::new(sims))
+                .layer(CompressionLayer::new()),
         );
     }
     check_unique(&variants).map_err(io::Error::other)?;
+    let variants = variants
+        .into_iter()
+        .map(|v| v.with_credentials(|key| std::env::var(key).ok()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io::Error::other)?;
     if variants.is_empty() {
         return Err(io::Error::other(
             "no variants configured: pass --variant NAME=URL (or set ZAI_DASH_VARIANTS), or --demo",
@@ -75,17 +101,13 @@ pub async fn run(listener: TcpListener, config: ServeConfig) -> io::Result<()> {
     }
     let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
     tracing::info!(%addr, variants = ?names, demo = config.demo, "zai-dash listening");
-    let limits = Limits {
-        connect_timeout: config.connect_timeout(),
-        timeout: config.timeout(),
-        max_body: config.max_body,
-    };
     let state = AppState {
-        relay: Arc::new(Relay::new(variants, config.refresh_ms, limits)),
+        relay: Arc::new(Relay::new(variants, config.settings())),
+        allow_origins: config.allow_origins.clone(),
     };
     let router = router.merge(app(state, &config.dist));
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 
@@ -97,7 +119,7 @@ async fn demo_metrics(
     let (_, sim) = sims
         .iter()
         .find(|(n, _)| *n == name)
-        .ok_or(AppError::UnknownVariant(name))?;
+        .ok_or(AppError::UnknownVariant)?;
     let text = {
         let mut sim = sim.lock().unwrap_or_else(|e| e.into_inner());
         sim.advance_to(now_ms());

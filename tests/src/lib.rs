@@ -310,6 +310,28 @@ pub struct Browser {
     _driver: KillOnDrop,
 }
 
+impl Drop for Browser {
+    /// Ends the WebDriver session, so chromedriver quits Chromium cleanly
+    /// (reaping it and deleting its profile directory, ~12 MB in /tmp);
+    /// then the driver's process group is killed, whatever is left of it.
+    fn drop(&mut self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if runtime.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return;
+        }
+        let session = self.client.clone();
+        tokio::task::block_in_place(|| {
+            let r = runtime.block_on(tokio::time::timeout(
+                Duration::from_secs(10),
+                session.close(),
+            ));
+            eprintln!("CLOSE {r:?}");
+        });
+    }
+}
+
 impl Browser {
     /// Starts chromedriver (`$CHROMEDRIVER`, default `chromedriver`) on a
     /// free port and opens a headless Chromium session at 1280×900.

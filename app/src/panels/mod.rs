@@ -140,7 +140,7 @@ pub fn chart_data(dashboard: Dashboard, compute: Compute, style: Style) -> Memo<
     let caches = StoredValue::new(HashMap::<String, Cache>::new());
     Memo::new(move |_| {
         let (start, end) = dashboard.range();
-        let grid = grid(start, end, dashboard.refresh_ms.get() as i64);
+        let grid = grid(start, end, dashboard.poll_ms() as i64);
         let shown = dashboard.shown();
         let both = shown.len() > 1;
         let mut lines = Vec::new();
@@ -220,7 +220,7 @@ pub fn Panel(
             <h2>{title}</h2>
             <div class="figures">{children()}</div>
             <p class="no-data" hidden=move || !empty()>"no data in this window"</p>
-            <Chart id=format!("chart-{id}") unit=spec.unit data=data />
+            <Chart id=id unit=spec.unit data=data />
         </section>
     }
 }

@@ -45,7 +45,7 @@ fn recent_snapshot(variant: &VariantState, refresh_ms: i64) -> Option<MetricSnap
 fn VariantStatus(variant: VariantState) -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let name = variant.name.get_value();
-    let snap = Memo::new(move |_| recent_snapshot(&variant, dashboard.refresh_ms.get() as i64));
+    let snap = Memo::new(move |_| recent_snapshot(&variant, dashboard.poll_ms() as i64));
     let state = move || dashboard.condition(&variant);
     let message = move || match variant.health.get() {
         Health::Down { error } => Some(error),
