@@ -162,13 +162,18 @@ impl Buffer {
             (Some(&s), Some(&e)) => (s, e),
             _ => (0, 0),
         };
+        self.rows(lo, hi, start, end)
+    }
+
+    /// The window of rows `lo..hi` over the range `[start_ms, end_ms]`.
+    fn rows(&self, lo: usize, hi: usize, start_ms: i64, end_ms: i64) -> Window<'_> {
         Window {
             buffer: self,
             lo,
             hi,
             range: Range {
-                start: start as f64 / 1000.0,
-                end: end as f64 / 1000.0,
+                start: start_ms as f64 / 1000.0,
+                end: end_ms as f64 / 1000.0,
             },
         }
     }
@@ -198,15 +203,7 @@ impl Buffer {
             .times
             .front()
             .map_or(start_ms, |&first| start_ms.max(first));
-        Window {
-            buffer: self,
-            lo,
-            hi,
-            range: Range {
-                start: start_ms as f64 / 1000.0,
-                end: end_ms as f64 / 1000.0,
-            },
-        }
+        self.rows(lo, hi, start_ms, end_ms)
     }
 }
 

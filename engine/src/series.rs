@@ -83,24 +83,36 @@ fn line(
     }
 }
 
-/// Requests per second, one series per status code (sorted).
-pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
-    let mut codes: Vec<&str> = buffer
-        .schema()
-        .iter()
-        .filter_map(|s| match s {
-            Slot::Requests(code) => Some(&**code),
-            _ => None,
-        })
-        .collect();
-    codes.sort_unstable();
-    codes
+/// The rate of every slot `label` picks out, one series per label, sorted
+/// by label: requests by status code, upstream errors by type.
+fn rates_by_label(
+    buffer: &Buffer,
+    grid: &Grid,
+    label: fn(&Slot) -> Option<&str>,
+    slot: fn(&str) -> Slot,
+) -> Vec<Series> {
+    let mut labels: Vec<&str> = buffer.schema().iter().filter_map(label).collect();
+    labels.sort_unstable();
+    labels
         .into_iter()
-        .map(|code| {
-            let slot = Slot::Requests(code.into());
-            line(code, buffer, grid, |w| w.rate(&slot))
+        .map(|l| {
+            let s = slot(l);
+            line(l, buffer, grid, |w| w.rate(&s))
         })
         .collect()
+}
+
+/// Requests per second, one series per status code (sorted).
+pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
+    rates_by_label(
+        buffer,
+        grid,
+        |s| match s {
+            Slot::Requests(code) => Some(code),
+            _ => None,
+        },
+        |code| Slot::Requests(code.into()),
+    )
 }
 
 /// Latency p50, p95 and p99 in milliseconds.
@@ -172,22 +184,15 @@ pub fn limiter(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 
 /// Upstream errors per second by type, and retries per second.
 pub fn errors(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
-    let mut types: Vec<&str> = buffer
-        .schema()
-        .iter()
-        .filter_map(|s| match s {
-            Slot::UpstreamErrors(t) => Some(&**t),
+    let mut out = rates_by_label(
+        buffer,
+        grid,
+        |s| match s {
+            Slot::UpstreamErrors(t) => Some(t),
             _ => None,
-        })
-        .collect();
-    types.sort_unstable();
-    let mut out: Vec<Series> = types
-        .into_iter()
-        .map(|t| {
-            let slot = Slot::UpstreamErrors(t.into());
-            line(t, buffer, grid, |w| w.rate(&slot))
-        })
-        .collect();
+        },
+        |t| Slot::UpstreamErrors(t.into()),
+    );
     let retry = Slot::Retries("retry".into());
     out.push(line("retries", buffer, grid, |w| w.rate(&retry)));
     out

@@ -107,7 +107,10 @@ pub async fn run_until(
     };
     let router = router.merge(app(state, &config.dist));
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, answering in-flight requests");
+        })
         .await
 }
 
@@ -154,5 +157,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    tracing::info!("shutting down");
 }

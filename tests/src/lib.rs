@@ -22,7 +22,7 @@ use axum::{Router, extract::State, routing::get};
 use clap::Parser;
 use fantoccini::{
     Client, ClientBuilder, Locator,
-    actions::{InputSource, MouseActions, PointerAction},
+    actions::{InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction},
     elements::Element,
 };
 use serde_json::Value;
@@ -283,23 +283,30 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Kills the child process, and everything it started, when dropped.
+/// chromedriver and its Chromium: when dropped, kills the driver and
+/// everything it started, and deletes the browser's profile directory.
 ///
-/// The child leads its own process group ([`Command::process_group`]), and
-/// Chromium stays in chromedriver's group, so killing the group ends the
-/// browser too: killing chromedriver alone orphans a headless Chromium that
+/// The driver leads its own process group ([`CommandExt::process_group`]),
+/// and Chromium stays in that group, so killing the group ends the browser
+/// too: killing chromedriver alone would orphan a headless Chromium that
 /// keeps polling (and burning CPU) long after its test.
-struct KillOnDrop(Child);
+struct Driver {
+    child: Child,
+    /// Chromium's `--user-data-dir`, ours to delete (chromedriver's own
+    /// temporary profiles, ~12 MB each, outlive a killed driver).
+    profile: PathBuf,
+}
 
-impl Drop for KillOnDrop {
+impl Drop for Driver {
     fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
+        let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
             .args(["-KILL", "--", &group])
             .stderr(Stdio::null())
             .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -307,13 +314,13 @@ impl Drop for KillOnDrop {
 pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
-    _driver: KillOnDrop,
+    _driver: Driver,
 }
 
 impl Drop for Browser {
-    /// Ends the WebDriver session, so chromedriver quits Chromium cleanly
-    /// (reaping it and deleting its profile directory, ~12 MB in /tmp);
-    /// then the driver's process group is killed, whatever is left of it.
+    /// Ends the WebDriver session, so chromedriver quits Chromium and reaps
+    /// it (a browser killed with its driver stays a zombie here: PID 1 does
+    /// not reap orphans); then [`Driver`] kills whatever is left.
     fn drop(&mut self) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -323,11 +330,10 @@ impl Drop for Browser {
         }
         let session = self.client.clone();
         tokio::task::block_in_place(|| {
-            let r = runtime.block_on(tokio::time::timeout(
+            let _ = runtime.block_on(tokio::time::timeout(
                 Duration::from_secs(10),
                 session.close(),
             ));
-            eprintln!("CLOSE {r:?}");
         });
     }
 }
@@ -348,7 +354,14 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (run `make setup-browser`)"));
-        let driver = KillOnDrop(child);
+        let profile = std::env::temp_dir().join(format!(
+            "zai-dash-e2e-chromium-{}-{port}",
+            std::process::id()
+        ));
+        let driver = Driver {
+            child,
+            profile: profile.clone(),
+        };
         wait_for("chromedriver to listen", || async {
             TcpStream::connect(("127.0.0.1", port))
                 .map(|_| ())
@@ -362,7 +375,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--disable-default-apps", "--no-first-run",
-                    "--no-default-browser-check", "--window-size=1280,900"
+                    "--no-default-browser-check", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display())
                 ]
             }
         });
@@ -558,6 +572,13 @@ impl Browser {
     /// Scrolls the first element matching `css` into view and moves the
     /// mouse over it, `x` and `y` CSS pixels from its top-left corner.
     pub async fn hover(&self, css: &str, x: f64, y: f64) -> Result<(), String> {
+        self.gesture(css, &[Mouse::To(x, y)]).await
+    }
+
+    /// Scrolls the first element matching `css` into view and plays `steps`
+    /// over it with the mouse, as one WebDriver action sequence: e.g. a
+    /// drag is `[To(x0, y), Down, To(x1, y), Up]`.
+    pub async fn gesture(&self, css: &str, steps: &[Mouse]) -> Result<(), String> {
         let el = self.find(css).await?;
         self.client
             .execute(
@@ -567,17 +588,42 @@ impl Browser {
             .await
             .map_err(|e| format!("scroll to {css}: {e}"))?;
         let (_, _, width, height) = el.rectangle().await.map_err(|e| format!("{css}: {e}"))?;
-        // WebDriver offsets are from the element's centre, in whole pixels.
-        let mouse = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
-            element: el,
-            duration: None,
-            x: (x - width / 2.0).round(),
-            y: (y - height / 2.0).round(),
-        });
+        let mut mouse = MouseActions::new("mouse".to_owned());
+        for step in steps {
+            mouse = mouse.then(match *step {
+                // WebDriver offsets are from the element's centre, in whole pixels.
+                Mouse::To(x, y) => PointerAction::MoveToElement {
+                    element: el.clone(),
+                    duration: None,
+                    x: (x - width / 2.0).round(),
+                    y: (y - height / 2.0).round(),
+                },
+                Mouse::Down => PointerAction::Down {
+                    button: MOUSE_BUTTON_LEFT,
+                },
+                Mouse::Up => PointerAction::Up {
+                    button: MOUSE_BUTTON_LEFT,
+                },
+            });
+        }
         self.client
             .perform_actions(mouse)
             .await
-            .map_err(|e| format!("move the mouse over {css}: {e}"))
+            .map_err(|e| format!("mouse {steps:?} over {css}: {e}"))
+    }
+
+    /// Presses and releases `key` (a character, or a WebDriver key such as
+    /// `Key::Escape.into()`) with no form field focused, as a page-wide
+    /// shortcut is typed.
+    pub async fn press(&self, key: char) -> Result<(), String> {
+        self.eval("document.activeElement?.blur();", vec![]).await?;
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(keys)
+            .await
+            .map_err(|e| format!("press {key:?}: {e}"))
     }
 
     /// The size of the first element matching `css`, CSS pixels.
@@ -631,6 +677,17 @@ impl Browser {
         std::fs::create_dir_all(&dir).expect("target/e2e");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
+}
+
+/// One step of a mouse gesture over an element ([`Browser::gesture`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mouse {
+    /// Move to `(x, y)`, CSS pixels from the element's top-left corner.
+    To(f64, f64),
+    /// Press the left button.
+    Down,
+    /// Release the left button.
+    Up,
 }
 
 /// One variant's value of a panel figure, as on screen.

@@ -103,11 +103,14 @@ async fn token_totals_are_the_engines_exact_totals_over_the_relayed_scrapes() {
         })
         .collect();
     let mut upstreams = Vec::new();
-    // Generous relay timeouts: a poll that failed on a busy machine would
-    // skip a scrape the upstream did serve, and the totals with it.
+    // No reuse of answers, so every poll the app accepts is one scrape of
+    // the script; generous relay timeouts, because a poll that failed on a
+    // busy machine would skip a scrape the upstream did serve.
     let mut args: Vec<String> = [
         "--refresh-ms",
         "250",
+        "--coalesce-ms",
+        "0",
         "--timeout-ms",
         "10000",
         "--connect-timeout-ms",
