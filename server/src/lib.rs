@@ -74,6 +74,8 @@ pub fn app(state: AppState, dist: &Path) -> Router {
     // not exactly a configured name, rather than falling back to the app.
     let mut api = Router::new()
         .route("/api/variants", get(relay::variants))
+        .route("/relay", get(relay::relay))
+        .route("/relay/", get(relay::relay))
         .route("/relay/{*target}", get(relay::relay))
         .with_state(state.relay.clone());
     if let Some(cors) = security::cors(&state.allow_origins) {

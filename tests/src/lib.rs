@@ -217,6 +217,18 @@ type Script = Arc<(Vec<String>, AtomicUsize)>;
 /// The two variants every panel compares.
 pub const VARIANTS: [&str; 2] = ["production", "canary"];
 
+/// Every panel's id, in page order: `#panel-{id}` holds chart `#chart-{id}`.
+pub const PANELS: [&str; 8] = [
+    "requests",
+    "latency",
+    "tokens",
+    "cost",
+    "concurrency",
+    "limiter",
+    "errors",
+    "sizes",
+];
+
 /// Production and canary as [`Upstream::steady`] simulations, and a server
 /// relaying both (production first), polled every 500 ms.
 pub struct Fleet {
@@ -306,7 +318,15 @@ impl Drop for Driver {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // Killed processes may still be closing files for a moment.
+        for _ in 0..50 {
+            match std::fs::remove_dir_all(&self.profile) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => break,
+            }
+        }
     }
 }
 
@@ -409,6 +429,16 @@ impl Browser {
             .find(Locator::Css(css))
             .await
             .map_err(|e| format!("{css}: {e}"))
+    }
+
+    /// Waits until the first element matching `css` is there and takes a
+    /// click (the app renders its controls only once it has loaded).
+    pub async fn click(&self, css: &str) {
+        wait_for(&format!("a click on {css}"), || async {
+            let el = self.find(css).await?;
+            el.click().await.map_err(|e| format!("{css}: {e}"))
+        })
+        .await
     }
 
     /// The text of the first element matching `css`.
@@ -624,6 +654,31 @@ impl Browser {
             .perform_actions(keys)
             .await
             .map_err(|e| format!("press {key:?}: {e}"))
+    }
+
+    /// How many pixels of chart `chart`'s canvas are drawn in a saturated
+    /// colour: the lines and markers, not the grey grid, axes and labels
+    /// of either theme. The DOM cannot tell whether a line was drawn.
+    pub async fn drawn_pixels(&self, chart: &str) -> Result<u64, String> {
+        let found = self
+            .eval(
+                r#"
+                const canvas = document.querySelector(`#chart-${arguments[0]} canvas`);
+                if (!canvas || !canvas.width || !canvas.height) return 0;
+                const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                let drawn = 0;
+                for (let i = 0; i < d.length; i += 4) {
+                    const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+                    if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) drawn++;
+                }
+                return drawn;
+                "#,
+                vec![chart.into()],
+            )
+            .await?;
+        found
+            .as_u64()
+            .ok_or_else(|| format!("not a count: {found}"))
     }
 
     /// The size of the first element matching `css`, CSS pixels.

@@ -5,21 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use zai_dash_e2e::{Browser, Fleet, Server, Upstream, VARIANTS, lines_of, script, wait_for};
+use zai_dash_e2e::{
+    Browser, Fleet, PANELS, Server, Upstream, VARIANTS, lines_of, script, wait_for,
+};
 use zai_dash_engine::{buffer::Buffer, parse, snapshot::snapshot, units};
 use zai_dash_server::demo::Profile;
-
-/// The charts, one per panel (`#panel-{id}`, `#chart-{id}`).
-const PANELS: [&str; 8] = [
-    "requests",
-    "latency",
-    "tokens",
-    "cost",
-    "concurrency",
-    "limiter",
-    "errors",
-    "sizes",
-];
 
 /// Per panel, the figures a simulated zai-proxy always fills in within a
 /// few scrapes. Left out on purpose: the limiter's `rejection-rate`, which

@@ -1,0 +1,254 @@
+//! Servers and clients shared by the relay's tests.
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::Path,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    extract::Request,
+    http::HeaderMap,
+    response::IntoResponse,
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+use zai_dash_server::{AppState, Relay, app, config::VariantSpec, relay::Settings};
+
+/// A small exposition, as a zai-proxy would send it.
+pub const EXPOSITION: &str = "# TYPE zai_proxy_requests_total counter\n\
+zai_proxy_requests_total{status_code=\"200\"} 42\n";
+
+/// The Prometheus text content type.
+pub const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Longest any condition is waited for.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Polls `done` every 10 ms until it holds, for at most [`PATIENCE`].
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Serves `router` on a free loopback port.
+pub async fn serve(router: Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+/// A counter shared between a fake server and its test.
+#[derive(Clone, Default)]
+pub struct Count(Arc<AtomicUsize>);
+
+impl Count {
+    /// Adds one.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The current value.
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A well-formed HTTP upstream that counts its requests and keeps the
+/// last one's path, query and headers.
+pub struct Upstream {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Requests received.
+    pub hits: Count,
+    last: Arc<Mutex<Option<(String, HeaderMap)>>>,
+}
+
+impl Upstream {
+    /// Answers every path and method with `answer()`.
+    pub async fn start<F, Fut, R>(answer: F) -> Upstream
+    where
+        F: Fn() -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send,
+        R: IntoResponse,
+    {
+        let hits = Count::default();
+        let last = Arc::new(Mutex::new(None));
+        let (counter, seen) = (hits.clone(), last.clone());
+        let addr = serve(Router::new().fallback(move |req: Request| {
+            counter.bump();
+            *seen.lock().unwrap() = Some((req.uri().to_string(), req.headers().clone()));
+            let answer = answer.clone();
+            async move { answer().await.into_response() }
+        }))
+        .await;
+        Upstream { addr, hits, last }
+    }
+
+    /// Answers [`EXPOSITION`] as Prometheus text.
+    pub async fn metrics() -> Upstream {
+        Upstream::start(|| async { ([("content-type", TEXT)], EXPOSITION) }).await
+    }
+
+    /// Its `/metrics` URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/metrics", self.addr)
+    }
+
+    /// The last request's path and query, and headers.
+    pub fn last_request(&self) -> (String, HeaderMap) {
+        self.last.lock().unwrap().clone().expect("a request was received")
+    }
+}
+
+/// A raw TCP upstream for misbehaviour HTTP servers do not allow: for each
+/// connection it reads the request head, then hands the socket to
+/// `behave`. Returns its address and the number of connections.
+pub async fn raw_upstream<F, Fut>(behave: F) -> (SocketAddr, Count)
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Count::default();
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.bump();
+            read_head(&mut stream).await;
+            tokio::spawn(behave(stream));
+        }
+    });
+    (addr, connections)
+}
+
+/// Reads up to the blank line that ends an HTTP request head.
+pub async fn read_head(stream: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut buf = [0; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Writes `bytes`, ignoring a peer that has gone.
+pub async fn send(stream: &mut TcpStream, bytes: &[u8]) -> bool {
+    stream.write_all(bytes).await.is_ok()
+}
+
+/// Relay settings for tests: short timeouts, a 1 MiB cap, no reuse.
+pub fn settings() -> Settings {
+    Settings {
+        refresh: Duration::from_secs(5),
+        connect_timeout: Duration::from_millis(500),
+        timeout: Duration::from_secs(2),
+        max_body: 1 << 20,
+        coalesce: Duration::ZERO,
+    }
+}
+
+/// Parses `name=url`.
+pub fn spec(name: &str, url: &str) -> VariantSpec {
+    format!("{name}={url}").parse().unwrap()
+}
+
+/// The real router for `variants` on its own port, with no app files and
+/// no CORS origin.
+pub async fn start_relay(variants: Vec<VariantSpec>, settings: Settings) -> SocketAddr {
+    start_app(variants, settings, Vec::new(), Path::new("/nonexistent")).await
+}
+
+/// [`start_relay`] for one variant with the test [`settings`].
+pub async fn relay_to(name: &str, url: &str) -> SocketAddr {
+    start_relay(vec![spec(name, url)], settings()).await
+}
+
+/// The real router with everything chosen by the test.
+pub async fn start_app(
+    variants: Vec<VariantSpec>,
+    settings: Settings,
+    allow_origins: Vec<axum::http::HeaderValue>,
+    dist: &Path,
+) -> SocketAddr {
+    let state = AppState {
+        relay: Arc::new(Relay::new(variants, settings)),
+        allow_origins,
+    };
+    serve(app(state, dist)).await
+}
+
+thread_local! {
+    static CLIENT: reqwest::Client = reqwest::Client::new();
+}
+
+/// The test's HTTP client: one per thread, so one per test runtime, built
+/// once (building one costs far more than a request).
+pub fn client() -> reqwest::Client {
+    CLIENT.with(Clone::clone)
+}
+
+/// `GET url` with no `Accept-Encoding`: status, headers and body text.
+pub async fn get(url: impl AsRef<str>) -> (u16, HeaderMap, String) {
+    let res = client().get(url.as_ref()).send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
+/// `GET url`, expecting a JSON body: status and body.
+pub async fn get_json(url: impl AsRef<str>) -> (u16, serde_json::Value) {
+    let (status, _, text) = get(url).await;
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, body)
+}
+
+/// Sends `GET target` byte for byte, exactly as given (clients normalise
+/// paths), and returns the status code and the whole response.
+pub async fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {response:?}"));
+    (status, response)
+}
+
+/// Asserts a JSON error from the relay: status `expected`, about
+/// `variant`, with a message that contains `needle`.
+pub fn assert_error(status: u16, body: &serde_json::Value, expected: u16, variant: &str, needle: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["variant"], variant, "{body}");
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!("{variant}: ")) && error.contains(needle),
+        "{error:?} should mention {needle:?}"
+    );
+}
+
+/// A relay response as the relay's tests expect it: 200 with the text.
+pub fn assert_relayed(status: u16, body: &str) {
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, EXPOSITION);
+}
