@@ -36,9 +36,10 @@ lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy -p zai-dash-engine -p zai-dash-app --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 
-## bench: criterion benchmarks of the engine
+## bench: criterion benchmarks of the engine, and the relay load benchmark
 bench: setup
-	cargo bench -p zai-dash-engine --locked
+	cargo bench -p zai-dash-engine --locked --bench parse --bench tick
+	cargo bench -p zai-dash-server --locked --bench relay_load
 
 clean:
 	cargo clean

@@ -399,11 +399,17 @@ pub fn draw(
         ctx.move_to(px, h - MARGIN_BOTTOM);
         ctx.line_to(px, h - MARGIN_BOTTOM + 4.0);
         ctx.stroke();
-        let _ = ctx.fill_text(
-            &crate::theme::clock_short(t, d.end_ms - d.start_ms),
-            px,
-            h - MARGIN_BOTTOM + 6.0,
-        );
+        // Keep the outermost labels inside the canvas.
+        let label = crate::theme::clock_short(t, d.end_ms - d.start_ms);
+        let align = if px > w - 30.0 {
+            "right"
+        } else if px < MARGIN_LEFT + 30.0 {
+            "left"
+        } else {
+            "center"
+        };
+        ctx.set_text_align(align);
+        let _ = ctx.fill_text(&label, px, h - MARGIN_BOTTOM + 6.0);
     }
 
     // Stacked areas first (under the lines), then every line.
@@ -468,6 +474,14 @@ fn context(el: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext2d> 
 }
 
 fn stroke_path(ctx: &CanvasRenderingContext2d, vertices: &[plot::Vertex], y: &Scale) {
+    // A point with gaps on both sides has no segment to stroke: draw it as
+    // a dot, so a single sample is visible and not mistaken for no data.
+    ctx.set_fill_style_str(&ctx.stroke_style().as_string().unwrap_or_default());
+    for run in vertices.split(Option::is_none) {
+        if let [Some((px, value))] = run {
+            ctx.fill_rect(px - 1.5, y.px(*value) - 1.5, 3.0, 3.0);
+        }
+    }
     ctx.begin_path();
     let mut pen_down = false;
     for v in vertices {

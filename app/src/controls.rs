@@ -78,16 +78,28 @@ fn CustomWindow() -> impl IntoView {
         Range::Live(ms) => format_window(ms),
         Range::Fixed { .. } => String::new(),
     };
+    let text_untracked = move || untrack(text);
     let on_change = move |e: ev::Event| {
         let value = event_target_value(&e);
         match zai_dash_engine::view::parse_window(value.trim()) {
             Some(ms) => dashboard.navigate(|v| v.range = Range::Live(ms)),
-            None => dashboard.notices.update(|n| {
-                n.push(zai_dash_engine::view::Notice {
-                    key: "w".to_owned(),
-                    message: format!("{value:?} is not a window like 90m or now-2h (1m to 24h)"),
-                })
-            }),
+            None => {
+                // Put the window in force back in the field, and say why.
+                if let Some(input) = e.target().and_then(|t| {
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()
+                }) {
+                    input.set_value(&text_untracked());
+                }
+                dashboard.notices.update(|n| {
+                    n.retain(|old| old.key != "w");
+                    n.push(zai_dash_engine::view::Notice {
+                        key: "w".to_owned(),
+                        message: format!(
+                            "{value:?} is not a window like 90m or now-2h (1m to 24h)"
+                        ),
+                    })
+                });
+            }
         }
     };
     view! {

@@ -101,10 +101,10 @@ pub async fn variants(base: &str) -> Result<Variants, String> {
 /// off, and at once when woken (the page shown again, refresh changed).
 async fn poll(dashboard: Dashboard, state: VariantState, url: String) {
     loop {
-        let result = scrape(&url).await;
+        let result = fetch_scrape(&url).await;
         let now = js_sys::Date::now();
         match result {
-            Ok(text) => state.accept(now, &text),
+            Ok((text, scraped_at)) => state.accept(now, &text, scraped_at),
             Err(e) => state.fail(now, e),
         }
         dashboard.data_clock.set(now);
@@ -135,15 +135,26 @@ pub fn relay_url(base: &str, name: &str) -> String {
 
 /// One scrape through the relay: the exposition text, or what went wrong.
 pub async fn scrape(url: &str) -> Result<String, String> {
+    fetch_scrape(url).await.map(|(text, _)| text)
+}
+
+/// Like [`scrape`], with the relay's `X-Scrape-Timestamp-Ms`: the relay
+/// reuses an upstream answer for a moment (coalescing), and the same
+/// timestamp twice means the same scrape, which must not become two rows.
+async fn fetch_scrape(url: &str) -> Result<(String, Option<f64>), String> {
     let res = Request::get(url)
         .send()
         .await
         .map_err(|e| format!("relay unreachable: {e}"))?;
-    if res.ok() {
-        res.text().await.map_err(|e| e.to_string())
-    } else {
-        Err(error_text(res).await)
+    if !res.ok() {
+        return Err(error_text(res).await);
     }
+    let scraped_at = res
+        .headers()
+        .get("x-scrape-timestamp-ms")
+        .and_then(|v| v.parse::<f64>().ok());
+    let text = res.text().await.map_err(|e| e.to_string())?;
+    Ok((text, scraped_at))
 }
 
 async fn json(res: Response) -> Result<JsValue, String> {

@@ -42,6 +42,8 @@ pub struct VariantState {
     pub last_ok_ms: RwSignal<Option<f64>>,
     /// Recent failed polls (time, error), newest last, for chart markers.
     pub failures: RwSignal<VecDeque<(i64, String)>>,
+    /// The relay's timestamp of the scrape last added.
+    scraped_at: StoredValue<Option<f64>>,
 }
 
 /// Failed polls remembered for markers: a day of 5 s polls would be far
@@ -58,12 +60,18 @@ impl VariantState {
             health: RwSignal::new(Health::Waiting),
             last_ok_ms: RwSignal::new(None),
             failures: RwSignal::new(VecDeque::new()),
+            scraped_at: StoredValue::new(None),
         }
     }
 
     /// Parses a scrape received at `t_ms` and adds it to the buffer. A
-    /// scrape with no valid sample at all counts as a failed poll.
-    pub fn accept(&self, t_ms: f64, text: &str) {
+    /// scrape with no valid sample at all counts as a failed poll; one the
+    /// relay already gave (same `scraped_at`) only confirms the variant up.
+    pub fn accept(&self, t_ms: f64, text: &str, scraped_at: Option<f64>) {
+        if scraped_at.is_some() && self.scraped_at.get_value() == scraped_at {
+            self.health.set(Health::Up { warning: None });
+            return;
+        }
         let scrape = parse::parse(text);
         if scrape.samples.is_empty() && !scrape.errors.is_empty() {
             let first = &scrape.errors[0];
@@ -82,6 +90,7 @@ impl VariantState {
         });
         self.health.set(Health::Up { warning });
         if pushed {
+            self.scraped_at.set_value(scraped_at);
             self.last_ok_ms.set(Some(t_ms));
             self.version.update(|v| *v += 1);
         }

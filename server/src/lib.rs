@@ -61,8 +61,7 @@ pub struct AppState {
 /// app from `dist` with a fallback to `index.html` for client-side routes;
 /// security headers on every response.
 pub fn app(state: AppState, dist: &Path) -> Router {
-    let index_html = std::fs::read_to_string(dist.join("index.html")).ok();
-    let csp = security::content_security_policy(index_html.as_deref());
+    let policy = Arc::new(security::Policy::new(dist));
     let static_files = ServeDir::new(dist)
         .precompressed_gzip()
         .fallback(ServeFile::new(dist.join("index.html")));
@@ -87,10 +86,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .with_state(state.relay)
         .merge(api)
         .merge(static_router)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            csp,
-        ))
+        .layer(middleware::from_fn_with_state(policy, security::set_policy))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

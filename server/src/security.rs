@@ -5,20 +5,89 @@
 //! plus exactly the inline scripts of the served `index.html`, by hash.
 //! Trunk 0.21 starts the app with one inline `<script type="module">`, and
 //! instantiating WebAssembly needs `'wasm-unsafe-eval'` (which allows wasm
-//! compilation, not JavaScript `eval`). The hashes are taken from
-//! `index.html` when the server starts, so a rebuilt app needs a restart.
+//! compilation, not JavaScript `eval`). The hashes are re-taken whenever
+//! `index.html` changes on disk, so a rebuilt app never meets a stale
+//! policy (which would leave a blank page).
 //!
 //! Cross-origin callers get nothing by default; only origins given with
 //! `--allow-origin` may read `/api/variants` and `/relay/*`.
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
 
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::{
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, Method, header},
+    middleware::Next,
+    response::Response,
+};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::relay::{X_SCRAPE_DURATION_MS, X_SCRAPE_TIMESTAMP_MS};
+
+/// The app's Content-Security-Policy, kept in step with its `index.html`.
+pub struct Policy {
+    index: PathBuf,
+    /// The policy and the file version (modified time, length) it is for.
+    current: Mutex<Option<(FileVersion, HeaderValue)>>,
+}
+
+type FileVersion = Option<(SystemTime, u64)>;
+
+impl Policy {
+    /// The policy for the app in `dist`.
+    pub fn new(dist: &Path) -> Self {
+        Policy {
+            index: dist.join("index.html"),
+            current: Mutex::new(None),
+        }
+    }
+
+    /// The policy for `index.html` as it is now on disk: one `stat` when
+    /// it has not changed, a re-read and re-hash when it has.
+    pub async fn header(&self) -> HeaderValue {
+        let version = tokio::fs::metadata(&self.index)
+            .await
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len())));
+        let cached = self.lock().clone();
+        if let Some((seen, value)) = cached
+            && seen == version
+        {
+            return value;
+        }
+        let html = tokio::fs::read_to_string(&self.index).await.ok();
+        let value = content_security_policy(html.as_deref());
+        *self.lock() = Some((version, value.clone()));
+        value
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(FileVersion, HeaderValue)>> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Middleware: the policy on every HTML response (the only kind a
+/// browser runs scripts from or frames).
+pub async fn set_policy(State(policy): State<Arc<Policy>>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        let value = policy.header().await;
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    res
+}
 
 /// The Content-Security-Policy for an app whose `index.html` is
 /// `index_html` (none: no inline script is allowed).

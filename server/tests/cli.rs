@@ -99,14 +99,27 @@ fn parse_of_a_missing_file_says_so_and_exits_2() {
 #[test]
 fn snapshot_of_the_fixture_pair_is_the_corrected_metric_snapshot() {
     let out = zai_dash(
-        &["snapshot", "--variant", "production", "--interval", "5s", FIXTURE_T0, FIXTURE_T5],
+        &[
+            "snapshot",
+            "--variant",
+            "production",
+            "--interval",
+            "5s",
+            FIXTURE_T0,
+            FIXTURE_T5,
+        ],
         "",
     );
     assert!(out.status.success(), "{out:?}");
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let close = |field: &str, want: f64| {
-        let got = s[field].as_f64().unwrap_or_else(|| panic!("{field}: {}", s[field]));
-        assert!((got - want).abs() < 1e-6 * want.abs().max(1.0), "{field}: {got} vs {want}");
+        let got = s[field]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{field}: {}", s[field]));
+        assert!(
+            (got - want).abs() < 1e-6 * want.abs().max(1.0),
+            "{field}: {got} vs {want}"
+        );
     };
     // 3 new 200s in 5 s; tokens Δ 2411 / 1877 / 118528 over 5 s (the
     // reference's oracle for the original gives the same rates).
@@ -123,7 +136,11 @@ fn snapshot_of_the_fixture_pair_is_the_corrected_metric_snapshot() {
     // One retry (reason="retry" 490 → 491), not 982 lifetime attempts.
     close("retry_attempts", 1.0);
     assert_eq!(s["variant"], "production");
-    assert_eq!(s["quota"], serde_json::Value::Null, "production exports no quota");
+    assert_eq!(
+        s["quota"],
+        serde_json::Value::Null,
+        "production exports no quota"
+    );
 }
 
 #[test]
@@ -134,21 +151,37 @@ fn snapshot_of_absent_families_is_null_not_zero() {
     std::fs::write(&a, "zai_proxy_requests_total{status_code=\"200\"} 1\n").unwrap();
     std::fs::write(&b, "zai_proxy_requests_total{status_code=\"200\"} 3\n").unwrap();
     let out = zai_dash(
-        &["snapshot", "--variant", "x", "--interval", "2s", a.to_str().unwrap(), b.to_str().unwrap()],
+        &[
+            "snapshot",
+            "--variant",
+            "x",
+            "--interval",
+            "2s",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
         "",
     );
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(out.status.success(), "{out:?}");
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s["req_rate"], 1.0);
-    for absent in ["token_rate_in", "latency_p50", "concurrent_requests", "upstream_errors"] {
+    for absent in [
+        "token_rate_in",
+        "latency_p50",
+        "concurrent_requests",
+        "upstream_errors",
+    ] {
         assert_eq!(s[absent], serde_json::Value::Null, "{absent}");
     }
 }
 
 #[test]
 fn snapshot_refuses_a_bad_interval() {
-    let out = zai_dash(&["snapshot", "--variant", "x", "--interval", "soon", "a", "b"], "");
+    let out = zai_dash(
+        &["snapshot", "--variant", "x", "--interval", "soon", "a", "b"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
 }

@@ -401,11 +401,23 @@ impl Browser {
             }
         });
         let caps = caps.as_object().expect("an object").clone();
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
+        // Under heavy load Chromium can miss chromedriver's start-up
+        // deadline; a second or third attempt then succeeds. Bounded.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt >= 3 => {
+                    panic!("no WebDriver session after {attempt} attempts: {e}")
+                }
+                Err(_) => continue,
+            }
+        };
         Browser {
             client,
             _driver: driver,

@@ -210,15 +210,19 @@ async fn until_query(browser: &Browser, pairs: &[(&str, &str)]) -> Page {
     .await
 }
 
+/// Clicks the first element `locator` finds.
+async fn click_on(browser: &Browser, locator: Locator<'_>) {
+    let found = browser.client.find(locator).await;
+    let clicked = match found {
+        Ok(el) => el.click().await,
+        Err(e) => Err(e),
+    };
+    clicked.unwrap_or_else(|e| panic!("click {locator:?}: {e}"));
+}
+
 /// Clicks the first element matching `css`.
 async fn click(browser: &Browser, css: &str) {
-    browser
-        .find(css)
-        .await
-        .expect("the element")
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    click_on(browser, Locator::Css(css)).await;
 }
 
 /// Clicks the legend entry `label` of chart `chart`.
@@ -226,14 +230,7 @@ async fn click_legend(browser: &Browser, chart: &str, label: &str) {
     let xpath = format!(
         "//*[@id='chart-{chart}']//button[contains(@class, 'legend-item')][normalize-space(.)='{label}']"
     );
-    browser
-        .client
-        .find(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{label} on chart {chart}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {label} on chart {chart}: {e}"));
+    click_on(browser, Locator::XPath(&xpath)).await;
 }
 
 /// Presses `key` on the page (outside any form field).
@@ -325,16 +322,12 @@ async fn wait_for_legend(browser: &Browser, chart: &str, labels: &[&str]) -> Vec
     .await
 }
 
-/// The variants with a figure in the latency panel (one per shown variant).
-async fn figure_variants(browser: &Browser) -> Result<Vec<String>, String> {
-    let figures = browser.figures("latency", "p50").await?;
-    Ok(figures.into_iter().map(|f| f.variant).collect())
-}
-
-/// Waits until the latency panel has figures of exactly `variants`.
+/// Waits until the latency panel has figures of exactly `variants` (one
+/// per shown variant).
 async fn wait_for_figures_of(browser: &Browser, variants: &[&str]) {
     wait_for(&format!("latency figures of {variants:?}"), || async {
-        let shown = figure_variants(browser).await?;
+        let figures = browser.figures("latency", "p50").await?;
+        let shown: Vec<String> = figures.into_iter().map(|f| f.variant).collect();
         if shown == variants {
             Ok(())
         } else {
@@ -374,7 +367,6 @@ async fn a_crafted_link_sets_every_control_and_the_panels() {
     }
     browser.wait_for_scrapes("canary", 3).await;
     browser.wait_for_scrapes("production", 3).await;
-    wait_for_figures_of(&browser, &["canary"]).await;
     let canary = wait_for("canary's p50", || async {
         let figures = browser.figures("latency", "p50").await?;
         match figures.as_slice() {
@@ -547,7 +539,8 @@ async fn back_undoes_a_deliberate_change_and_polls_add_no_history() {
     let page = until_query(&browser, &[("w", "1h"), ("hide", hide)]).await;
     assert_eq!(page.history, fresh.history + 1, "a legend toggle");
     let lines = legend(&browser, "latency").await.expect("the legend");
-    assert!(lines.contains(&(hide[8..].to_owned(), true)), "{lines:?}");
+    let label = hide.strip_prefix("latency:").expect("a latency line");
+    assert!(lines.contains(&(label.to_owned(), true)), "{lines:?}");
 
     click(&browser, "#variant-select button[data-show='canary']").await;
     let page = until_query(&browser, &[("w", "1h"), ("v", "canary"), ("hide", hide)]).await;

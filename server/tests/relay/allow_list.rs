@@ -57,7 +57,10 @@ async fn every_path_trick_is_a_404_that_reaches_no_upstream() {
     for trick in &tricks {
         let (status, response) = raw_get(relay, trick).await;
         assert_eq!(status, 404, "{trick}: {response}");
-        assert!(response.contains(r#"{"error":"unknown variant"}"#), "{trick}: {response}");
+        assert!(
+            response.contains(r#"{"error":"unknown variant"}"#),
+            "{trick}: {response}"
+        );
     }
     // Absolute-form to the upstream itself: answered by the relay's own
     // file server (no app here, so 404), never forwarded.
@@ -84,7 +87,11 @@ async fn query_strings_and_headers_never_change_the_target() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(upstream.last_request().0, "/metrics", "no query string is passed on");
+    assert_eq!(
+        upstream.last_request().0,
+        "/metrics",
+        "no query string is passed on"
+    );
     assert_eq!(decoy.hits.get(), 0);
 }
 
@@ -131,7 +138,12 @@ async fn headers_are_not_forwarded_in_either_direction() {
     let mut names: Vec<&str> = sent.keys().map(|k| k.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["accept", "accept-encoding", "host", "user-agent"]);
-    assert!(sent[header::USER_AGENT].to_str().unwrap().starts_with("zai-dash/"));
+    assert!(
+        sent[header::USER_AGENT]
+            .to_str()
+            .unwrap()
+            .starts_with("zai-dash/")
+    );
 
     let allowed = [
         "content-type",
@@ -147,7 +159,10 @@ async fn headers_are_not_forwarded_in_either_direction() {
         "referrer-policy",
     ];
     for name in res.headers().keys() {
-        assert!(allowed.contains(&name.as_str()), "{name} reached the viewer");
+        assert!(
+            allowed.contains(&name.as_str()),
+            "{name} reached the viewer"
+        );
     }
 }
 
@@ -167,12 +182,20 @@ async fn credentials_are_sent_upstream_and_shown_by_nothing_else() {
     let (status, headers, body) = get(&format!("http://{relay}/relay/production")).await;
     assert_relayed(status, &body);
     let (_, sent) = upstream.last_request();
-    assert_eq!(sent[header::AUTHORIZATION], HeaderValue::from_static("Bearer s3cret"));
+    assert_eq!(
+        sent[header::AUTHORIZATION],
+        HeaderValue::from_static("Bearer s3cret")
+    );
     assert_eq!(sent["x-scope-orgid"], "tenant-7");
     assert!(headers.get(header::AUTHORIZATION).is_none());
 
     let (_, _, variants) = get(&format!("http://{relay}/api/variants")).await;
-    for secret in ["s3cret", "pw-in-url", "tenant-7", &upstream.addr.to_string()] {
+    for secret in [
+        "s3cret",
+        "pw-in-url",
+        "tenant-7",
+        &upstream.addr.to_string(),
+    ] {
         assert!(!variants.contains(secret), "{variants}");
     }
 }

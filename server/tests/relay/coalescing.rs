@@ -8,7 +8,6 @@ use std::{
 };
 
 use axum::http::{StatusCode, header};
-use flate2::{Compression, write::GzEncoder};
 use zai_dash_server::relay::Settings;
 
 use crate::support::*;
@@ -41,7 +40,10 @@ async fn two_hundred_concurrent_viewers_cause_one_upstream_scrape() {
         scraped_at.push(headers["x-scrape-timestamp-ms"].clone());
     }
     assert_eq!(upstream.hits.get(), 1);
-    assert!(scraped_at.iter().all(|t| *t == scraped_at[0]), "one scrape served all");
+    assert!(
+        scraped_at.iter().all(|t| *t == scraped_at[0]),
+        "one scrape served all"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +61,10 @@ async fn each_answer_says_how_old_it_is_and_how_long_the_scrape_took() {
         assert!(number("x-scrape-timestamp-ms") > 1_700_000_000_000);
         assert!(number("x-scrape-duration-ms") < 2_000);
     }
-    assert_eq!(first["x-scrape-timestamp-ms"], second["x-scrape-timestamp-ms"]);
+    assert_eq!(
+        first["x-scrape-timestamp-ms"],
+        second["x-scrape-timestamp-ms"]
+    );
 }
 
 #[tokio::test]
@@ -85,7 +90,9 @@ async fn a_failure_is_shared_by_every_viewer_and_logged_once_without_secrets() {
     let upstream = Upstream::start(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }).await;
     let url = format!("http://user:pw-in-url@{}/metrics", upstream.addr);
     let variant = spec("canary", &url)
-        .with_credentials(|key| (key == "ZAI_DASH_CANARY_BEARER_TOKEN").then(|| "s3cret".to_owned()))
+        .with_credentials(|key| {
+            (key == "ZAI_DASH_CANARY_BEARER_TOKEN").then(|| "s3cret".to_owned())
+        })
         .unwrap();
     let relay = start_relay(vec![variant], reusing()).await;
 
@@ -101,7 +108,10 @@ async fn a_failure_is_shared_by_every_viewer_and_logged_once_without_secrets() {
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN")).collect();
     assert_eq!(warnings.len(), 1, "{logs}");
-    assert!(warnings[0].contains("canary: upstream answered HTTP 503"), "{logs}");
+    assert!(
+        warnings[0].contains("canary: upstream answered HTTP 503"),
+        "{logs}"
+    );
     for secret in ["s3cret", "pw-in-url", &upstream.addr.port().to_string()] {
         assert!(!logs.contains(secret), "{secret} in {logs}");
     }
@@ -132,15 +142,19 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 
 #[tokio::test]
 async fn gzip_passes_through_byte_for_byte_to_viewers_that_accept_it() {
-    let compressed = {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-        enc.write_all(FIXTURE.as_bytes()).unwrap();
-        enc.finish().unwrap()
-    };
+    let compressed = gzip(FIXTURE.as_bytes());
     let body = compressed.clone();
     let upstream = Upstream::start(move || {
         let body = body.clone();
-        async move { ([(header::CONTENT_TYPE, TEXT), (header::CONTENT_ENCODING, "gzip")], body) }
+        async move {
+            (
+                [
+                    (header::CONTENT_TYPE, TEXT),
+                    (header::CONTENT_ENCODING, "gzip"),
+                ],
+                body,
+            )
+        }
     })
     .await;
     let relay = relay_to("production", &upstream.url()).await;
@@ -154,7 +168,11 @@ async fn gzip_passes_through_byte_for_byte_to_viewers_that_accept_it() {
         .unwrap();
     assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(res.headers()[header::VARY], "accept-encoding");
-    assert_eq!(res.bytes().await.unwrap(), compressed, "the upstream's own bytes");
+    assert_eq!(
+        res.bytes().await.unwrap(),
+        compressed,
+        "the upstream's own bytes"
+    );
     assert_eq!(upstream.last_request().1[header::ACCEPT_ENCODING], "gzip");
 
     let (status, headers, text) = get(&url).await;

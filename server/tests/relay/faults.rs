@@ -2,20 +2,13 @@
 //! when it is too slow, 502 for anything else, and the trouble stays on
 //! the server.
 
-use std::{io::Write, time::Duration};
+use std::time::Duration;
 
 use axum::http::{HeaderName, StatusCode, header};
-use flate2::{Compression, write::GzEncoder};
 use tokio::net::{TcpSocket, TcpStream};
 use zai_dash_server::relay::Settings;
 
 use crate::support::*;
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
-}
 
 /// Relays `url` as variant `canary` and returns its status and JSON body.
 async fn relay_once(url: &str) -> (u16, serde_json::Value) {
@@ -45,7 +38,10 @@ async fn an_upstream_that_refuses_connections_is_502_without_its_address() {
 
     let (status, body) = relay_once(&format!("http://{closed}/metrics")).await;
     assert_error(status, &body, 502, "canary", "connect");
-    assert!(!body.to_string().contains(&closed.port().to_string()), "{body}");
+    assert!(
+        !body.to_string().contains(&closed.port().to_string()),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +93,13 @@ async fn an_upstream_that_never_accepts_the_connection_is_504() {
     assert!(!queued.is_empty(), "the accept queue filled");
 
     let (status, body) = relay_once(&format!("http://{addr}/metrics")).await;
-    assert_error(status, &body, 504, "canary", "could not connect within 500 ms");
+    assert_error(
+        status,
+        &body,
+        504,
+        "canary",
+        "could not connect within 500 ms",
+    );
     drop(listener);
 }
 
@@ -109,21 +111,32 @@ async fn an_upstream_that_never_sends_headers_is_504() {
     })
     .await;
     let (status, body) = relay_once_with(&format!("http://{addr}/metrics"), impatient()).await;
-    assert_error(status, &body, 504, "canary", "no complete answer within 500 ms");
+    assert_error(
+        status,
+        &body,
+        504,
+        "canary",
+        "no complete answer within 500 ms",
+    );
 }
 
 #[tokio::test]
 async fn an_upstream_that_trickles_its_body_is_504() {
     let (addr, _) = raw_upstream(|mut stream: TcpStream| async move {
-        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {TEXT}\r\ntransfer-encoding: chunked\r\n\r\n");
-        send(&mut stream, head.as_bytes()).await;
+        send(&mut stream, CHUNKED_HEAD.as_bytes()).await;
         while send(&mut stream, b"1\r\n#\r\n").await {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
     .await;
     let (status, body) = relay_once_with(&format!("http://{addr}/metrics"), impatient()).await;
-    assert_error(status, &body, 504, "canary", "no complete answer within 500 ms");
+    assert_error(
+        status,
+        &body,
+        504,
+        "canary",
+        "no complete answer within 500 ms",
+    );
 }
 
 #[tokio::test]
@@ -133,9 +146,8 @@ async fn an_endless_body_is_502_and_the_read_stops_at_the_cap() {
     let (addr, _) = raw_upstream(move |mut stream: TcpStream| {
         let flag = flag.clone();
         async move {
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {TEXT}\r\ntransfer-encoding: chunked\r\n\r\n");
-            send(&mut stream, head.as_bytes()).await;
-            let chunk = format!("10000\r\n{}\r\n", "# endless\n".repeat(0x10000 / 10 + 1)[..0x10000].to_owned());
+            send(&mut stream, CHUNKED_HEAD.as_bytes()).await;
+            let chunk = format!("10000\r\n{}\r\n", "#".repeat(0x10000));
             while send(&mut stream, chunk.as_bytes()).await {}
             // Writing failed: the relay closed the connection.
             flag.bump();
@@ -143,8 +155,17 @@ async fn an_endless_body_is_502_and_the_read_stops_at_the_cap() {
     })
     .await;
     let (status, body) = relay_once(&format!("http://{addr}/metrics")).await;
-    assert_error(status, &body, 502, "canary", "larger than the 1048576 byte limit");
-    wait_until("the relay to close the endless connection", || gone.get() == 1).await;
+    assert_error(
+        status,
+        &body,
+        502,
+        "canary",
+        "larger than the 1048576 byte limit",
+    );
+    wait_until("the relay to close the endless connection", || {
+        gone.get() == 1
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -159,7 +180,10 @@ async fn a_redirect_is_502_and_not_followed_to_another_host() {
     let (status, body) = relay_once(&upstream.url()).await;
     assert_error(status, &body, 502, "canary", "redirects are not followed");
     assert_eq!(body["upstream_status"], 301);
-    assert!(!body.to_string().contains(&elsewhere.addr.to_string()), "{body}");
+    assert!(
+        !body.to_string().contains(&elsewhere.addr.to_string()),
+        "{body}"
+    );
     assert_eq!(elsewhere.hits.get(), 0);
 }
 
@@ -206,25 +230,39 @@ async fn answers_that_are_not_metrics_are_502_saying_what_came() {
         },
         BadAnswer {
             status: StatusCode::OK,
-            headers: vec![(header::CONTENT_TYPE, TEXT), (header::CONTENT_ENCODING, "gzip")],
+            headers: vec![
+                (header::CONTENT_TYPE, TEXT),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
             body: bomb,
             says: "larger than the 1048576 byte limit once decompressed",
         },
         BadAnswer {
             status: StatusCode::OK,
-            headers: vec![(header::CONTENT_TYPE, TEXT), (header::CONTENT_ENCODING, "gzip")],
+            headers: vec![
+                (header::CONTENT_TYPE, TEXT),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
             body: truncated,
             says: "gzip body is corrupt or truncated",
         },
         BadAnswer {
             status: StatusCode::OK,
-            headers: vec![(header::CONTENT_TYPE, TEXT), (header::CONTENT_ENCODING, "br")],
+            headers: vec![
+                (header::CONTENT_TYPE, TEXT),
+                (header::CONTENT_ENCODING, "br"),
+            ],
             body: b"not asked for".to_vec(),
             says: "Content-Encoding \"br\"",
         },
     ];
     for case in cases {
-        let BadAnswer { status, headers, body, says } = case;
+        let BadAnswer {
+            status,
+            headers,
+            body,
+            says,
+        } = case;
         let upstream = Upstream::start(move || {
             let (headers, body) = (headers.clone(), body.clone());
             async move {

@@ -2,6 +2,7 @@
 
 use std::{
     future::Future,
+    io::Write,
     net::SocketAddr,
     path::Path,
     sync::{
@@ -11,12 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{
-    Router,
-    extract::Request,
-    http::HeaderMap,
-    response::IntoResponse,
-};
+use axum::{Router, extract::Request, http::HeaderMap, response::IntoResponse};
+use flate2::{Compression, write::GzEncoder};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -109,7 +106,11 @@ impl Upstream {
 
     /// The last request's path and query, and headers.
     pub fn last_request(&self) -> (String, HeaderMap) {
-        self.last.lock().unwrap().clone().expect("a request was received")
+        self.last
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a request was received")
     }
 }
 
@@ -150,6 +151,16 @@ pub async fn read_head(stream: &mut TcpStream) {
 /// Writes `bytes`, ignoring a peer that has gone.
 pub async fn send(stream: &mut TcpStream, bytes: &[u8]) -> bool {
     stream.write_all(bytes).await.is_ok()
+}
+
+/// The head of a chunked 200 with the Prometheus text content type.
+pub const CHUNKED_HEAD: &str = "HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
+
+/// `data` gzip-compressed.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
 }
 
 /// Relay settings for tests: short timeouts, a 1 MiB cap, no reuse.
@@ -237,7 +248,13 @@ pub async fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
 
 /// Asserts a JSON error from the relay: status `expected`, about
 /// `variant`, with a message that contains `needle`.
-pub fn assert_error(status: u16, body: &serde_json::Value, expected: u16, variant: &str, needle: &str) {
+pub fn assert_error(
+    status: u16,
+    body: &serde_json::Value,
+    expected: u16,
+    variant: &str,
+    needle: &str,
+) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["variant"], variant, "{body}");
     let error = body["error"].as_str().unwrap_or_default();

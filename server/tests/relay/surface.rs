@@ -43,6 +43,24 @@ async fn the_app_is_served_with_a_strict_policy_that_lets_its_loader_run() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+
+    // Trunk rebuilds the app while the server runs: the policy follows.
+    let rebuilt = INDEX_HTML.replace("await init();", "await init({});");
+    let index = dist.path().join("index.html");
+    std::fs::write(&index, &rebuilt).unwrap();
+    let later = std::time::SystemTime::now() + Duration::from_secs(1);
+    std::fs::File::options()
+        .write(true)
+        .open(&index)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (_, headers, body) = get(format!("http://{relay}/some/client/route")).await;
+    assert_eq!(body, rebuilt, "client routes fall back to index.html");
+    let loader = "\nimport init from '/app-0123456789abcdef.js';\nawait init({});\n";
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(loader));
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
 }
 
 /// A relay that allows `https://dash.example` cross-origin.
@@ -50,11 +68,22 @@ async fn relay_with_cors() -> std::net::SocketAddr {
     let upstream = Upstream::metrics().await;
     let origins = vec![HeaderValue::from_static("https://dash.example")];
     let variants = vec![spec("production", &upstream.url())];
-    start_app(variants, settings(), origins, std::path::Path::new("/nonexistent")).await
+    start_app(
+        variants,
+        settings(),
+        origins,
+        std::path::Path::new("/nonexistent"),
+    )
+    .await
 }
 
 /// `method path` from `origin`, as a browser would send it cross-origin.
-async fn from_origin(relay: std::net::SocketAddr, method: reqwest::Method, path: &str, origin: &str) -> reqwest::Response {
+async fn from_origin(
+    relay: std::net::SocketAddr,
+    method: reqwest::Method,
+    path: &str,
+    origin: &str,
+) -> reqwest::Response {
     client()
         .request(method, format!("http://{relay}{path}"))
         .header(header::ORIGIN, origin)
@@ -70,25 +99,55 @@ async fn an_allowed_origin_may_read_the_api_and_the_relay() {
     for path in ["/api/variants", "/relay/production"] {
         let res = from_origin(relay, reqwest::Method::GET, path, "https://dash.example").await;
         assert_eq!(res.status(), 200, "{path}");
-        assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://dash.example");
-        let exposed = res.headers()[header::ACCESS_CONTROL_EXPOSE_HEADERS].to_str().unwrap();
-        assert!(exposed.contains("x-scrape-timestamp-ms") && exposed.contains("age"), "{exposed}");
-        assert!(res.headers().get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+        assert_eq!(
+            res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://dash.example"
+        );
+        let exposed = res.headers()[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+            .to_str()
+            .unwrap();
+        assert!(
+            exposed.contains("x-scrape-timestamp-ms") && exposed.contains("age"),
+            "{exposed}"
+        );
+        assert!(
+            res.headers()
+                .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+                .is_none()
+        );
     }
-    let preflight = from_origin(relay, reqwest::Method::OPTIONS, "/relay/production", "https://dash.example").await;
-    assert_eq!(preflight.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://dash.example");
-    let methods = preflight.headers()[header::ACCESS_CONTROL_ALLOW_METHODS].to_str().unwrap();
+    let preflight = from_origin(
+        relay,
+        reqwest::Method::OPTIONS,
+        "/relay/production",
+        "https://dash.example",
+    )
+    .await;
+    assert_eq!(
+        preflight.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://dash.example"
+    );
+    let methods = preflight.headers()[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
     assert!(methods.contains("GET"), "{methods}");
 }
 
 #[tokio::test]
 async fn any_other_origin_gets_no_cors_grant() {
     let relay = relay_with_cors().await;
-    for origin in ["https://evil.example", "https://dash.example.evil", "http://dash.example", "null"] {
+    for origin in [
+        "https://evil.example",
+        "https://dash.example.evil",
+        "http://dash.example",
+        "null",
+    ] {
         for method in [reqwest::Method::GET, reqwest::Method::OPTIONS] {
             let res = from_origin(relay, method.clone(), "/relay/production", origin).await;
             assert!(
-                res.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(),
+                res.headers()
+                    .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                    .is_none(),
                 "{method} from {origin} was granted"
             );
         }
@@ -96,9 +155,19 @@ async fn any_other_origin_gets_no_cors_grant() {
     // Without --allow-origin, not even an allowed-looking origin is.
     let upstream = Upstream::metrics().await;
     let plain = relay_to("production", &upstream.url()).await;
-    let res = from_origin(plain, reqwest::Method::GET, "/relay/production", "https://dash.example").await;
+    let res = from_origin(
+        plain,
+        reqwest::Method::GET,
+        "/relay/production",
+        "https://dash.example",
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert!(
+        res.headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -128,7 +197,10 @@ async fn readyz_says_which_upstreams_answered_recently() {
     assert_eq!(body["variants"][0]["ready"], true);
     assert_eq!(body["variants"][1]["name"], "canary");
     assert_eq!(body["variants"][1]["ready"], false);
-    assert_eq!(body["variants"][1]["error"], "canary: upstream answered HTTP 500");
+    assert_eq!(
+        body["variants"][1]["error"],
+        "canary: upstream answered HTTP 500"
+    );
 
     // A recent success is enough: no new scrape.
     let hits = good.hits.get();
@@ -161,7 +233,11 @@ async fn shutdown_under_load_answers_every_request_already_received() {
     })
     .await;
     // One variant per viewer, so each viewer's request is its own scrape.
-    let mut args = vec!["serve".to_owned(), "--dist".to_owned(), "/nonexistent".to_owned()];
+    let mut args = vec![
+        "serve".to_owned(),
+        "--dist".to_owned(),
+        "/nonexistent".to_owned(),
+    ];
     for i in 0..VIEWERS {
         args.push("--variant".to_owned());
         args.push(format!("v{i}=http://{}/metrics/{i}", upstream.addr));
@@ -177,7 +253,10 @@ async fn shutdown_under_load_answers_every_request_already_received() {
     let viewers: Vec<_> = (0..VIEWERS)
         .map(|i| tokio::spawn(get(format!("http://{relay}/relay/v{i}"))))
         .collect();
-    wait_until("every scrape to be in flight", || upstream.hits.get() == VIEWERS).await;
+    wait_until("every scrape to be in flight", || {
+        upstream.hits.get() == VIEWERS
+    })
+    .await;
     stop.send(()).unwrap();
     // The listener closes while the scrapes are still held.
     wait_until("the listener to close", || {
