@@ -197,10 +197,16 @@ pub fn Chart(
             dashboard.navigate(|v| v.range = Range::Fixed { from: a, to: b });
         }
     };
+    // The dragged range, as left offset and width in px.
     let selection = move || {
         drag.get()
             .filter(|(x0, x1)| (x1 - x0).abs() >= 1.0)
-            .map(|(x0, x1)| format!("left:{}px;width:{}px", x0.min(x1), (x1 - x0).abs()))
+            .map(|(x0, x1)| {
+                (
+                    format!("{}px", x0.min(x1)),
+                    format!("{}px", (x1 - x0).abs()),
+                )
+            })
     };
     let tooltip = move || {
         let t = crosshair.0.get()?;
@@ -239,7 +245,13 @@ pub fn Chart(
                         drag.set(None);
                     }
                 ></canvas>
-                {move || selection().map(|style| view! { <div class="selection" style=style></div> })}
+                {move || {
+                    // Through the CSSOM (style:), which the CSP allows.
+                    selection()
+                        .map(|(left, width)| {
+                            view! { <div class="selection" style:left=left style:width=width></div> }
+                        })
+                }}
                 {move || {
                     tooltip()
                         .map(|(time, rows)| {

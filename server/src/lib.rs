@@ -97,7 +97,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         ))
 }
 
-/// Trunk names built assets `name-<16 hex digits>.ext`: such a file never
+/// Trunk names built assets `name-<hex hash>.ext`: such a file never
 /// changes, so browsers may keep it for a year; everything else (notably
 /// `index.html`, which names the current assets) must be revalidated.
 async fn cache_static(req: Request, next: Next) -> Response {
@@ -117,8 +117,11 @@ fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        // A u64 in hex without leading zeros: usually 16 digits, fewer
+        // now and then (`main-3eb703c836ebffe.css`).
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -133,5 +136,7 @@ mod tests {
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/relay/canary"));
         assert!(!is_hashed_asset("/main-0123456789abcdeg.css"));
+        assert!(is_hashed_asset("/main-3eb703c836ebffe.css"));
+        assert!(!is_hashed_asset("/some-cafe.css"));
     }
 }
