@@ -604,6 +604,11 @@ async fn dragging_a_chart_zooms_into_a_paused_range_and_esc_returns_to_live() {
     let browser = open(&server.url("/?w=5m")).await;
     browser.wait_for_lines("latency").await;
     browser.wait_for_lines("requests").await;
+    // Enough history that the zoomed range holds several scrapes, not
+    // just the first one or two (which a lookback may not pair up).
+    for variant in ["production", "canary"] {
+        browser.wait_for_scrapes(variant, 10).await;
+    }
     let live = until_query(&browser, &[("w", "5m")]).await;
 
     let canvas = "#chart-latency canvas";
