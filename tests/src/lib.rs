@@ -426,10 +426,15 @@ impl Browser {
 
     /// Starts a browser ([`Browser::start`]) on the app `server` serves.
     pub async fn open(server: &Server) -> Browser {
+        Browser::open_at(server, "/").await
+    }
+
+    /// Starts a browser on `path` (e.g. `/?bench`) of `server`.
+    pub async fn open_at(server: &Server, path: &str) -> Browser {
         let browser = Browser::start().await;
         browser
             .client
-            .goto(&server.url("/"))
+            .goto(&server.url(path))
             .await
             .expect("open the app");
         browser

@@ -12,12 +12,7 @@ use zai_dash_e2e::{Browser, Server};
 #[tokio::main]
 async fn main() {
     let server = Server::start(&["--demo"]).await;
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&server.url("/?bench"))
-        .await
-        .expect("open the benchmark page");
+    let browser = Browser::open_at(&server, "/?bench").await;
     // Filling two days of buffers takes seconds; allow a few minutes.
     let deadline = Instant::now() + Duration::from_secs(300);
     let result = loop {
