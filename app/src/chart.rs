@@ -219,7 +219,14 @@ pub fn Chart(
                     .map(|l| (l.color.clone(), l.label.clone(), unit.format(l.values[i])))
                     .collect()
             });
-            Some((crate::theme::clock(d.times[i]), rows))
+            // Resets and failed polls near the crosshair, in words.
+            let events: Vec<(String, String)> = d
+                .markers
+                .iter()
+                .filter(|m| (m.t_ms - d.times[i]).abs() <= d.snap_ms)
+                .map(|m| (m.color.clone(), m.label.clone()))
+                .collect();
+            Some((crate::theme::clock(d.times[i]), rows, events))
         })
     };
     let legend = move || {
@@ -254,7 +261,7 @@ pub fn Chart(
                 }}
                 {move || {
                     tooltip()
-                        .map(|(time, rows)| {
+                        .map(|(time, rows, events)| {
                             view! {
                                 <div class="tooltip" role="status">
                                     <div class="tooltip-time">{time}</div>
@@ -267,6 +274,14 @@ pub fn Chart(
                                                     <span class="tooltip-label">{label}</span>
                                                     <span class="tooltip-value">{value}</span>
                                                 </div>
+                                            }
+                                        })
+                                        .collect_view()}
+                                    {events
+                                        .into_iter()
+                                        .map(|(color, label)| {
+                                            view! {
+                                                <div class="tooltip-event" style:color=color>{label}</div>
                                             }
                                         })
                                         .collect_view()}
