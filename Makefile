@@ -33,8 +33,8 @@ app:
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --locked -- -D warnings
-	cargo clippy -p zai-dash-engine -p zai-dash-app --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+	cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+	cargo clippy -p zai-dash-engine -p zai-dash-app --all-targets --all-features --target wasm32-unknown-unknown --locked -- -D warnings
 
 ## bench: criterion benchmarks of the engine, and the relay load benchmark
 bench: setup
@@ -45,6 +45,8 @@ clean:
 	cargo clean
 	rm -rf dist
 
-## bench-browser: the browser benchmark (tick, redraw, memory) in headless Chromium
-bench-browser: setup-browser app
-	cargo run --locked -p zai-dash-e2e --bin browser-bench
+## bench-browser: the browser benchmark (tick, redraw, memory) in headless
+## Chromium, on a build of the app with its benchmark page
+bench-browser: setup-browser
+	trunk build --release --locked --features bench --dist target/dist-bench
+	DIST_DIR=target/dist-bench cargo run --locked -p zai-dash-e2e --bin browser-bench

@@ -3,8 +3,9 @@
 //!
 //! Canvas, not SVG: redrawing ten charts of a few thousand points costs a
 //! couple of milliseconds on canvas and a dropped frame on SVG (measured,
-//! see the README). Lines are decimated to the pixel grid, drawn at the
-//! device pixel ratio, and broken where data is missing. The crosshair is
+//! see the README). Lines are reduced to what the pixel grid shows
+//! (`plot::line_runs`: a canvas call per vertex is most of a redraw), drawn
+//! at the device pixel ratio, and broken where data is missing. The crosshair is
 //! shared by every chart through [`Crosshair`]; its tooltip is ordinary
 //! DOM, computed from the data, so it survives a live refresh.
 
@@ -163,7 +164,7 @@ pub fn Chart(
         size.track();
         let Some(el) = canvas.get() else { return };
         data.with(|d| {
-            hidden.with(|h| draw(&el, d, unit, h, crosshair.0.get(), &palette.get()));
+            hidden.with(|h| draw(&el, d, unit, h, &palette.get()));
         });
     });
 
@@ -207,6 +208,15 @@ pub fn Chart(
                     format!("{}px", (x1 - x0).abs()),
                 )
             })
+    };
+    // Where the shared crosshair crosses this chart, if it is over the plot.
+    let crosshair_left = move || {
+        let t = crosshair.0.get()?;
+        size.track();
+        let width = f64::from(canvas.get()?.client_width());
+        let x = data.with(|d| time_scale(d, width));
+        let px = x.px(t as f64).round();
+        (x.r0..=x.r1).contains(&px).then(|| format!("{px}px"))
     };
     let tooltip = move || {
         let t = crosshair.0.get()?;
@@ -252,6 +262,10 @@ pub fn Chart(
                         drag.set(None);
                     }
                 ></canvas>
+                {move || {
+                    crosshair_left()
+                        .map(|left| view! { <div class="crosshair" style:left=left></div> })
+                }}
                 {move || {
                     // Through the CSSOM (style:), which the CSP allows.
                     selection()
@@ -369,13 +383,13 @@ fn drawn_values(d: &ChartData, hidden: &BTreeSet<String>) -> Vec<(usize, Vec<f64
 }
 
 /// Draws `d` on `el` at the device pixel ratio: axes, lines (decimated,
-/// broken at gaps), stacked areas, markers and the crosshair at `hover`.
+/// broken at gaps), stacked areas and markers. The crosshair is not drawn
+/// here but laid over the canvas, so moving the pointer redraws nothing.
 pub fn draw(
     el: &web_sys::HtmlCanvasElement,
     d: &ChartData,
     unit: Unit,
     hidden: &BTreeSet<String>,
-    hover: Option<i64>,
     palette: &Palette,
 ) {
     let Some(ctx) = context(el) else { return };
@@ -440,33 +454,26 @@ pub fn draw(
     }
 
     // Stacked areas first (under the lines), then every line.
+    let max_gap = 2.5 * d.snap_ms.max(1) as f64 * (x.r1 - x.r0) / (x.d1 - x.d0).max(1.0);
+    let (solid, dashed) = (
+        js_sys::Array::new(),
+        js_sys::Array::of2(&5.0.into(), &4.0.into()),
+    );
+    ctx.set_line_width(1.5);
     for (i, values) in &lines {
         let line = &d.lines[*i];
-        let points: Vec<(f64, f64)> = d
-            .times
-            .iter()
-            .zip(values)
-            .map(|(&t, &v)| (x.px(t as f64), v))
-            .collect();
-        let max_gap = 2.5 * d.snap_ms.max(1) as f64 * (x.r1 - x.r0) / (x.d1 - x.d0).max(1.0);
-        let vertices = plot::decimate(&points, max_gap.max(2.0));
+        let runs = plot::line_runs(&d.times, values, &x, &y, max_gap.max(2.0));
+        ctx.set_fill_style_str(&line.color);
         if line.stack.is_some() && !line.dashed {
             ctx.set_global_alpha(0.18);
-            ctx.set_fill_style_str(&line.color);
-            fill_under(&ctx, &vertices, &y);
+            fill_under(&ctx, &runs, y.r0);
             ctx.set_global_alpha(1.0);
         }
         ctx.set_stroke_style_str(&line.color);
-        ctx.set_line_width(1.5);
-        let dash = js_sys::Array::new();
-        if line.dashed {
-            dash.push(&5.0.into());
-            dash.push(&4.0.into());
-        }
-        let _ = ctx.set_line_dash(&dash);
-        stroke_path(&ctx, &vertices, &y);
-        let _ = ctx.set_line_dash(&js_sys::Array::new());
+        let _ = ctx.set_line_dash(if line.dashed { &dashed } else { &solid });
+        stroke_path(&ctx, &runs);
     }
+    let _ = ctx.set_line_dash(&solid);
 
     // Markers on the time axis.
     for m in &d.markers {
@@ -481,62 +488,42 @@ pub fn draw(
         ctx.line_to(px + 4.0, h - MARGIN_BOTTOM);
         ctx.fill();
     }
-
-    // The shared crosshair.
-    if let Some(t) = hover {
-        let px = x.px(t as f64).round() + 0.5;
-        if px >= x.r0 && px <= x.r1 {
-            ctx.set_stroke_style_str(&palette.fg);
-            ctx.set_line_width(1.0);
-            ctx.begin_path();
-            ctx.move_to(px, MARGIN_TOP);
-            ctx.line_to(px, h - MARGIN_BOTTOM);
-            ctx.stroke();
-        }
-    }
 }
 
 fn context(el: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     el.get_context("2d").ok()??.dyn_into().ok()
 }
 
-fn stroke_path(ctx: &CanvasRenderingContext2d, vertices: &[plot::Vertex], y: &Scale) {
-    // A point with gaps on both sides has no segment to stroke: draw it as
-    // a dot, so a single sample is visible and not mistaken for no data.
-    ctx.set_fill_style_str(&ctx.stroke_style().as_string().unwrap_or_default());
-    for run in vertices.split(Option::is_none) {
-        if let [Some((px, value))] = run {
-            ctx.fill_rect(px - 1.5, y.px(*value) - 1.5, 3.0, 3.0);
-        }
-    }
+/// Strokes every run of a line. A run of one point (gaps on both sides)
+/// has no segment, so it is drawn as a dot in the fill colour, visible and
+/// not mistaken for no data.
+fn stroke_path(ctx: &CanvasRenderingContext2d, runs: &[Vec<(f64, f64)>]) {
     ctx.begin_path();
-    let mut pen_down = false;
-    for v in vertices {
-        match v {
-            Some((px, value)) if pen_down => ctx.line_to(*px, y.px(*value)),
-            Some((px, value)) => {
-                ctx.move_to(*px, y.px(*value));
-                pen_down = true;
+    for run in runs {
+        match run.as_slice() {
+            [(x, y)] => ctx.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0),
+            [(x, y), rest @ ..] => {
+                ctx.move_to(*x, *y);
+                rest.iter().for_each(|(x, y)| ctx.line_to(*x, *y));
             }
-            None => pen_down = false,
+            [] => {}
         }
     }
     ctx.stroke();
 }
 
-fn fill_under(ctx: &CanvasRenderingContext2d, vertices: &[plot::Vertex], y: &Scale) {
-    for run in vertices.split(Option::is_none) {
-        let run: Vec<(f64, f64)> = run.iter().flatten().copied().collect();
+/// Shades the area between each run and the plot's bottom edge, `base`.
+/// (Tracing it again beats reusing a `Path2D` of the line: measured.)
+fn fill_under(ctx: &CanvasRenderingContext2d, runs: &[Vec<(f64, f64)>], base: f64) {
+    ctx.begin_path();
+    for run in runs {
         let (Some(first), Some(last)) = (run.first(), run.last()) else {
             continue;
         };
-        ctx.begin_path();
-        ctx.move_to(first.0, y.r0);
-        for (px, value) in &run {
-            ctx.line_to(*px, y.px(*value));
-        }
-        ctx.line_to(last.0, y.r0);
+        ctx.move_to(first.0, base);
+        run.iter().for_each(|(x, y)| ctx.line_to(*x, *y));
+        ctx.line_to(last.0, base);
         ctx.close_path();
-        ctx.fill();
     }
+    ctx.fill();
 }

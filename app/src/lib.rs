@@ -14,11 +14,12 @@
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.
 //! - [`controls`] and [`url`]: the controls, shortcuts and notices, and the
 //!   address bar they keep in step with the view.
-//! - [`bench`]: the browser benchmark, at `?bench`.
+//! - `bench` (feature `bench`): the browser benchmark, at `?bench`.
 //!
 //! Nothing here does math or parsing itself: that is the engine's, where it
 //! is unit-tested natively.
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod chart;
 pub mod controls;

@@ -32,12 +32,11 @@ pub fn toggled(theme: Theme) -> Theme {
 
 /// Canvas colours for `theme`.
 pub fn palette(theme: Theme) -> Palette {
-    let (fg, muted, grid) = match theme {
-        Theme::Dark => ("#e2e8f0", "#94a3b8", "#334155"),
-        Theme::Light => ("#0f172a", "#475569", "#cbd5e1"),
+    let (muted, grid) = match theme {
+        Theme::Dark => ("#94a3b8", "#334155"),
+        Theme::Light => ("#475569", "#cbd5e1"),
     };
     Palette {
-        fg: fg.to_owned(),
         muted: muted.to_owned(),
         grid: grid.to_owned(),
     }
@@ -46,8 +45,6 @@ pub fn palette(theme: Theme) -> Palette {
 /// Colours the canvas needs (CSS custom properties cannot reach it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Palette {
-    /// Text and crosshair.
-    pub fg: String,
     /// Axis labels.
     pub muted: String,
     /// Grid lines.

@@ -4,7 +4,7 @@
 //!
 //! Benchmarks:
 //! - `tick`: per variant, parse + push + `snapshot()` over 1 h + every
-//!   chart series of [`zai_dash_engine::series`] on the app's 300-point
+//!   chart series of [`zai_dash_engine::series`] on the app's 200-point
 //!   grid, through [`series::Cache`] as the app does (only points that new
 //!   data can change are recomputed);
 //! - `tick_cold`: the same with empty caches, as after a window change;
@@ -40,7 +40,7 @@ const HOUR_MS: i64 = 3_600_000;
 /// Time of the first scrape (Unix ms).
 const T0: i64 = 1_757_000_000_000;
 /// The app's point budget per chart line (app/src/panels/mod.rs).
-const MAX_POINTS: usize = 300;
+const MAX_POINTS: usize = 200;
 
 /// How much a fixture sample grows per scrape: every zai-proxy counter by
 /// one event (tokens by 400), histograms by one observation in the lowest

@@ -448,16 +448,38 @@ impl Iterator for ColumnPoints<'_> {
         loop {
             for (&t, &v) in self.current.by_ref() {
                 if !v.is_nan() {
-                    return Some(Point {
-                        t: t as f64 / 1000.0,
-                        v,
-                    });
+                    return Some(point(t, v));
                 }
             }
             let &(ts, vs) = self.rest.get(self.next_run)?;
             self.next_run += 1;
             self.current = ts.iter().zip(vs);
         }
+    }
+
+    /// Every window computation consumes its points through here: a plain
+    /// loop per run of slices, which `next` (resumed once per point)
+    /// cannot match.
+    fn fold<B, F: FnMut(B, Point) -> B>(self, init: B, mut f: F) -> B {
+        let rest = self.rest[self.next_run.min(2)..].iter();
+        let runs = std::iter::once(self.current).chain(rest.map(|&(ts, vs)| ts.iter().zip(vs)));
+        let mut acc = init;
+        for run in runs {
+            for (&t, &v) in run {
+                if !v.is_nan() {
+                    acc = f(acc, point(t, v));
+                }
+            }
+        }
+        acc
+    }
+}
+
+/// A row's time (Unix ms) and value as a PromQL point.
+fn point(t: i64, v: f64) -> Point {
+    Point {
+        t: t as f64 / 1000.0,
+        v,
     }
 }
 

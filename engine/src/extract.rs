@@ -253,10 +253,24 @@ struct Target {
     family: Family,
 }
 
-/// Last value of one raw counter series, and when it was last seen.
+/// What the extractor remembers of one raw series (a sample line's name
+/// and labels): where it goes, decided once when the series first
+/// appears, and for a counter its last value.
 struct SeriesState {
+    /// The column it feeds, or `None` for a series no panel uses.
+    feed: Option<Feed>,
+    /// Last value (counters only).
     value: f64,
+    /// The scrape it was last seen in.
     seen: u64,
+}
+
+/// A column a raw series feeds.
+#[derive(Clone, Copy)]
+struct Feed {
+    index: usize,
+    family: Family,
+    counter: bool,
 }
 
 /// A raw series unseen for this many scrapes is forgotten, so label churn
@@ -309,17 +323,16 @@ impl Extractor {
                 quota.add(q);
                 continue;
             }
-            let Some(target) = classify(sample) else {
+            let Some((feed, increase)) = self.observe(sample) else {
                 continue;
             };
-            families.insert(target.family);
-            let idx = self.slot(target.slot.clone());
-            if target.slot.is_counter() {
-                let (increase, reset) = self.series_increase(sample);
-                resets += u32::from(reset);
-                self.stitched[idx] += increase;
-            } else {
-                gauges.push((idx, sample.value));
+            families.insert(feed.family);
+            match increase {
+                Some((increase, reset)) => {
+                    resets += u32::from(reset);
+                    self.stitched[feed.index] += increase;
+                }
+                None => gauges.push((feed.index, sample.value)),
             }
         }
         for (slot, value) in quota.slots() {
@@ -362,36 +375,49 @@ impl Extractor {
         i
     }
 
-    /// The increase of one raw counter series since the previous scrape,
-    /// and whether it reset.
-    fn series_increase(&mut self, sample: &Sample<'_>) -> (f64, bool) {
+    /// Where `sample` goes (classified the first time its series is seen:
+    /// label lookups and slot keys are not redone every scrape) and, for a
+    /// counter, its increase since the previous scrape and whether it
+    /// reset. A new series counts from 0.
+    fn observe(&mut self, sample: &Sample<'_>) -> Option<(Feed, Option<(f64, bool)>)> {
         self.key.clear();
         self.key.push_str(sample.name);
         self.key.push('{');
         self.key.push_str(sample.labels.raw());
+        // The type decides how histogram parts are read: part of the key.
+        self.key.push('}');
+        self.key.push_str(sample.kind.as_str());
         let generation = self.generation;
-        match self.series.get_mut(self.key.as_str()) {
-            Some(state) => {
-                let prev = state.value;
-                state.value = sample.value;
-                state.seen = generation;
-                if sample.value >= prev {
-                    (sample.value - prev, false)
-                } else {
-                    (sample.value, true)
-                }
+        let value = sample.value;
+        if let Some(state) = self.series.get_mut(self.key.as_str()) {
+            state.seen = generation;
+            let feed = state.feed?;
+            if !feed.counter {
+                return Some((feed, None));
             }
-            None => {
-                self.series.insert(
-                    self.key.clone(),
-                    SeriesState {
-                        value: sample.value,
-                        seen: generation,
-                    },
-                );
-                (sample.value, false)
-            }
+            let prev = std::mem::replace(&mut state.value, value);
+            let step = if value >= prev {
+                (value - prev, false)
+            } else {
+                (value, true)
+            };
+            return Some((feed, Some(step)));
         }
+        let feed = classify(sample).map(|target| Feed {
+            counter: target.slot.is_counter(),
+            index: self.slot(target.slot),
+            family: target.family,
+        });
+        self.series.insert(
+            self.key.clone(),
+            SeriesState {
+                feed,
+                value,
+                seen: generation,
+            },
+        );
+        let feed = feed?;
+        Some((feed, feed.counter.then_some((value, false))))
     }
 
     fn forget_old_series(&mut self) {

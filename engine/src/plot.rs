@@ -26,6 +26,18 @@ impl Scale {
         self.r0 + (d - self.d0) * (self.r1 - self.r0) / (self.d1 - self.d0)
     }
 
+    /// [`Scale::px`] as a closure that multiplies rather than divides: for
+    /// mapping many points (a division is several times slower).
+    pub fn px_fn(&self) -> impl Fn(f64) -> f64 + use<> {
+        let Scale { d0, d1, r0, r1 } = *self;
+        let (k, mid) = if d1 == d0 {
+            (0.0, (r0 + r1) / 2.0)
+        } else {
+            ((r1 - r0) / (d1 - d0), r0)
+        };
+        move |d| mid + (d - d0) * k
+    }
+
     /// Data value at pixel coordinate `r` (inverse of [`Scale::px`]).
     pub fn value(&self, r: f64) -> f64 {
         if self.r1 == self.r0 {
@@ -102,53 +114,75 @@ pub fn value_range<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) 
     (min, max + (max - min) * 0.1)
 }
 
-/// One vertex of a decimated line; `None` breaks the line (a gap).
-pub type Vertex = Option<(f64, f64)>;
+/// How far a drawn line may stray from a data point, in CSS px: half a
+/// pixel, which antialiasing blurs anyway (simplify.js, a common choice
+/// for charts, defaults to a whole one).
+const TOLERANCE_PX: f64 = 0.5;
 
-/// Reduces points `(x_px, y)` sorted by x to at most four vertices per
-/// pixel column (first, min, max, last), which draws the same picture as
-/// every point. A NaN `y`, or a jump in x of more than `max_gap_px`,
-/// becomes a gap so missing data is never bridged by a line.
-pub fn decimate(points: &[(f64, f64)], max_gap_px: f64) -> Vec<Vertex> {
-    let mut out: Vec<Vertex> = Vec::with_capacity(points.len().min(4096));
+/// What the canvas strokes for one line: its runs of connected points in
+/// pixel coordinates, split where a value is missing (NaN) or consecutive
+/// points are more than `max_gap_px` apart, so missing data is never
+/// bridged.
+///
+/// Each pixel column keeps its first, lowest, highest and last points,
+/// which draws the same picture as all of them; then points the line
+/// passes within [`TOLERANCE_PX`] of are dropped ([`Sleeve`]). Every
+/// vertex left is a browser call on every redraw, which made up most of
+/// one (browser benchmark, README): this is one pass, with no
+/// intermediate buffers.
+pub fn line_runs(
+    times: &[i64],
+    values: &[f64],
+    x: &Scale,
+    y: &Scale,
+    max_gap_px: f64,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = Vec::new();
+    let mut sleeve = Sleeve::new(TOLERANCE_PX);
     let mut column: Option<Column> = None;
     let mut last_x = f64::NAN;
-    for &(x, y) in points {
-        if y.is_nan() {
-            flush(&mut out, column.take());
-            push_gap(&mut out);
+    let (x, y) = (x.px_fn(), y.px_fn());
+    for (&t, &v) in times.iter().zip(values) {
+        let p = (x(t as f64), y(v));
+        if v.is_nan() || p.0 - last_x > max_gap_px {
+            end_run(column.take(), &mut sleeve, &mut runs);
+        }
+        if v.is_nan() {
             continue;
         }
-        if x - last_x > max_gap_px {
-            flush(&mut out, column.take());
-            push_gap(&mut out);
-        }
-        last_x = x;
-        let px = x.floor();
+        last_x = p.0;
+        let px = p.0.floor();
         match &mut column {
-            Some(c) if c.px == px => c.add(x, y),
+            Some(c) if c.px == px => c.add(p),
             _ => {
-                flush(&mut out, column.take());
-                column = Some(Column::new(px, x, y));
+                if let Some(c) = column.replace(Column::new(px, p)) {
+                    c.emit(&mut sleeve);
+                }
             }
         }
     }
-    flush(&mut out, column);
-    while out.last() == Some(&None) {
-        out.pop();
-    }
-    out
+    end_run(column, &mut sleeve, &mut runs);
+    runs
 }
 
-fn push_gap(out: &mut Vec<Vertex>) {
-    if out.last().is_some_and(|v| v.is_some()) {
-        out.push(None);
+/// Ends the run being traced: the last column's points, then the run
+/// itself if it has any.
+fn end_run(column: Option<Column>, sleeve: &mut Sleeve, runs: &mut Vec<Vec<(f64, f64)>>) {
+    if let Some(c) = column {
+        c.emit(sleeve);
+    }
+    let run = sleeve.finish();
+    if !run.is_empty() {
+        runs.push(run);
     }
 }
 
-/// The points of one pixel column, reduced.
+/// The points of one pixel column, reduced to those that shape it.
 struct Column {
     px: f64,
+    /// More than one point: the common case, fewer points than pixels,
+    /// has nothing to reduce.
+    several: bool,
     first: (f64, f64),
     min: (f64, f64),
     max: (f64, f64),
@@ -156,38 +190,121 @@ struct Column {
 }
 
 impl Column {
-    fn new(px: f64, x: f64, y: f64) -> Self {
+    fn new(px: f64, p: (f64, f64)) -> Self {
         Column {
             px,
-            first: (x, y),
-            min: (x, y),
-            max: (x, y),
-            last: (x, y),
+            several: false,
+            first: p,
+            min: p,
+            max: p,
+            last: p,
         }
     }
 
-    fn add(&mut self, x: f64, y: f64) {
-        if y < self.min.1 {
-            self.min = (x, y);
+    fn add(&mut self, p: (f64, f64)) {
+        if p.1 < self.min.1 {
+            self.min = p;
         }
-        if y > self.max.1 {
-            self.max = (x, y);
+        if p.1 > self.max.1 {
+            self.max = p;
         }
-        self.last = (x, y);
+        self.last = p;
+        self.several = true;
+    }
+
+    /// Feeds the column's points to `sleeve` in x order.
+    fn emit(self, sleeve: &mut Sleeve) {
+        if !self.several {
+            sleeve.push(self.first);
+            return;
+        }
+        let (lo, hi) = if self.min.0 <= self.max.0 {
+            (self.min, self.max)
+        } else {
+            (self.max, self.min)
+        };
+        for p in [self.first, lo, hi, self.last] {
+            sleeve.push(p);
+        }
     }
 }
 
-fn flush(out: &mut Vec<Vertex>, column: Option<Column>) {
-    let Some(c) = column else { return };
-    let (lo, hi) = if c.min.0 <= c.max.0 {
-        (c.min, c.max)
-    } else {
-        (c.max, c.min)
-    };
-    for v in [c.first, lo, hi, c.last] {
-        if out.last() != Some(&Some(v)) {
-            out.push(Some(v));
+/// Simplifies a line (pixel coordinates, x increasing) as its points
+/// arrive: drops every point that the line through the points kept passes
+/// within `tolerance` px of, vertically. A flat or straight stretch
+/// becomes its two ends; a spike stays.
+///
+/// From the last kept point (the anchor), the slopes that pass within
+/// `tolerance` of every point since form an interval (the sleeve); a point
+/// whose own slope falls outside it ends the stretch at the point before.
+struct Sleeve {
+    tolerance: f64,
+    kept: Vec<(f64, f64)>,
+    candidate: Option<(f64, f64)>,
+    lo: f64,
+    hi: f64,
+}
+
+impl Sleeve {
+    fn new(tolerance: f64) -> Self {
+        Sleeve {
+            tolerance,
+            kept: Vec::new(),
+            candidate: None,
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
         }
+    }
+
+    fn push(&mut self, p: (f64, f64)) {
+        let Some(&anchor) = self.kept.last() else {
+            self.kept.push(p);
+            return;
+        };
+        if self.candidate.unwrap_or(anchor) == p {
+            return;
+        }
+        let dx = p.0 - anchor.0;
+        if dx > 0.0 {
+            let inverse = 1.0 / dx;
+            let slope = (p.1 - anchor.1) * inverse;
+            if (self.lo..=self.hi).contains(&slope) {
+                self.narrow(slope, inverse);
+                self.candidate = Some(p);
+                return;
+            }
+        }
+        let anchor = match self.candidate.take() {
+            Some(q) => {
+                self.kept.push(q);
+                q
+            }
+            None => anchor,
+        };
+        let dx = p.0 - anchor.0;
+        (self.lo, self.hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        if dx > 0.0 {
+            let inverse = 1.0 / dx;
+            self.narrow((p.1 - anchor.1) * inverse, inverse);
+            self.candidate = Some(p);
+        } else {
+            self.kept.push(p);
+        }
+    }
+
+    /// Narrows the sleeve to the slopes within tolerance of a point whose
+    /// own slope from the anchor is `slope`, `1 / inverse` px away.
+    fn narrow(&mut self, slope: f64, inverse: f64) {
+        let margin = self.tolerance * inverse;
+        self.lo = self.lo.max(slope - margin);
+        self.hi = self.hi.min(slope + margin);
+    }
+
+    /// The points kept since the last call, ready for a new line.
+    fn finish(&mut self) -> Vec<(f64, f64)> {
+        self.kept.extend(self.candidate.take());
+        (self.lo, self.hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        std::mem::take(&mut self.kept)
     }
 }
 
@@ -247,6 +364,22 @@ mod tests {
     }
 
     #[test]
+    fn px_fn_maps_like_px() {
+        let s = Scale {
+            d0: 10.0,
+            d1: 30.0,
+            r0: 100.0,
+            r1: 0.0,
+        };
+        let f = s.px_fn();
+        for d in [10.0, 15.0, 30.0, -5.0] {
+            assert!((f(d) - s.px(d)).abs() < 1e-12, "{d}");
+        }
+        let flat = Scale { d1: 10.0, ..s };
+        assert_eq!(flat.px_fn()(123.0), 50.0);
+    }
+
+    #[test]
     fn value_range_starts_at_zero_with_headroom() {
         assert_eq!(value_range(&[2.0, 10.0, f64::NAN]), (0.0, 11.0));
         assert_eq!(value_range(&[-5.0, 5.0]), (-5.0, 6.0));
@@ -254,8 +387,51 @@ mod tests {
         assert_eq!(value_range(&[0.0, 0.0]), (0.0, 1.0));
     }
 
+    /// x: 1 px per ms from 0; y: 1 px per unit, downwards from 100.
+    const X: Scale = Scale {
+        d0: 0.0,
+        d1: 100.0,
+        r0: 0.0,
+        r1: 100.0,
+    };
+    const Y: Scale = Scale {
+        d0: 0.0,
+        d1: 100.0,
+        r0: 100.0,
+        r1: 0.0,
+    };
+
+    /// `line_runs` over points `(x px, y value)` given as (ms, value) on
+    /// the [`X`] and [`Y`] scales, back in value units for readability.
+    fn runs(points: &[(f64, f64)], max_gap_px: f64) -> Vec<Vec<(f64, f64)>> {
+        // Times in tenths of a px, as the scale needs whole ms.
+        let x = Scale { d1: 1_000.0, ..X };
+        let times: Vec<i64> = points.iter().map(|p| (p.0 * 10.0).round() as i64).collect();
+        let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+        line_runs(&times, &values, &x, &Y, max_gap_px)
+            .into_iter()
+            .map(|run| {
+                run.into_iter()
+                    .map(|(x, y)| (round(x), round(100.0 - y)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `v` to 9 decimals: what a test can spell.
+    fn round(v: f64) -> f64 {
+        (v * 1e9).round() / 1e9
+    }
+
+    /// Every point through a [`Sleeve`] of `tolerance`.
+    fn simplify(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
+        let mut sleeve = Sleeve::new(tolerance);
+        points.iter().for_each(|&p| sleeve.push(p));
+        sleeve.finish()
+    }
+
     #[test]
-    fn decimation_keeps_extremes_of_each_pixel_column() {
+    fn a_pixel_column_keeps_its_first_lowest_highest_and_last_points() {
         // Five points in pixel column 0, two in column 1.
         let pts = [
             (0.1, 5.0),
@@ -264,35 +440,139 @@ mod tests {
             (0.4, 4.0),
             (0.5, 3.0),
             (1.2, 2.0),
-            (1.7, 2.0),
+            (1.7, 6.0),
         ];
-        let out = decimate(&pts, 10.0);
         assert_eq!(
-            out,
+            runs(&pts, 10.0),
+            vec![vec![
+                (0.1, 5.0),
+                (0.2, 9.0),
+                (0.3, 1.0),
+                (0.5, 3.0),
+                (1.2, 2.0),
+                (1.7, 6.0)
+            ]]
+        );
+    }
+
+    #[test]
+    fn missing_or_distant_points_break_the_line() {
+        let pts = [
+            (0.0, 1.0),
+            (1.0, f64::NAN),
+            (2.0, 3.0),
+            (3.0, 4.0),
+            (50.0, 4.0),
+        ];
+        assert_eq!(
+            runs(&pts, 10.0),
             vec![
-                Some((0.1, 5.0)),
-                Some((0.2, 9.0)),
-                Some((0.3, 1.0)),
-                Some((0.5, 3.0)),
-                Some((1.2, 2.0)),
-                Some((1.7, 2.0)),
+                vec![(0.0, 1.0)],
+                vec![(2.0, 3.0), (3.0, 4.0)],
+                vec![(50.0, 4.0)]
+            ]
+        );
+        assert!(runs(&[(1.0, f64::NAN)], 10.0).is_empty());
+        assert!(runs(&[], 10.0).is_empty());
+    }
+
+    #[test]
+    fn line_runs_map_times_and_values_to_pixels() {
+        // 10 px per second from t = 0; values 0..10 onto 100..0 px.
+        let x = Scale { d1: 10_000.0, ..X };
+        let y = Scale { d1: 10.0, ..Y };
+        let times = [0, 1_000, 2_000, 3_000];
+        let values = [1.0, 2.0, 3.0, 7.0];
+        // Straight from 0 to 2 s: the middle point goes.
+        assert_eq!(
+            line_runs(&times, &values, &x, &y, 25.0),
+            vec![vec![(0.0, 90.0), (20.0, 70.0), (30.0, 30.0)]]
+        );
+    }
+
+    /// The largest vertical distance from `points` to the polyline through
+    /// `kept` (both sorted by x): for each point, to the nearest segment
+    /// over its x (a vertical segment covers an interval of y).
+    fn max_error(points: &[(f64, f64)], kept: &[(f64, f64)]) -> f64 {
+        points
+            .iter()
+            .map(|&(x, y)| {
+                kept.windows(2)
+                    .filter(|w| w[0].0 <= x && x <= w[1].0)
+                    .map(|w| {
+                        let (a, b) = (w[0], w[1]);
+                        if b.0 == a.0 {
+                            (y.clamp(a.1.min(b.1), a.1.max(b.1)) - y).abs()
+                        } else {
+                            (a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0) - y).abs()
+                        }
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn a_straight_stretch_becomes_its_ends() {
+        let line: Vec<(f64, f64)> = (0..100)
+            .map(|i| (f64::from(i), 3.0 + 0.5 * f64::from(i)))
+            .collect();
+        assert_eq!(simplify(&line, 0.25), vec![(0.0, 3.0), (99.0, 52.5)]);
+    }
+
+    #[test]
+    fn corners_and_spikes_stay() {
+        let points = [
+            (0.0, 10.0),
+            (1.0, 10.0),
+            (2.0, 10.0),
+            (3.0, 50.0),
+            (4.0, 10.0),
+            (5.0, 10.0),
+            (6.0, 10.0),
+        ];
+        assert_eq!(
+            simplify(&points, 0.5),
+            vec![
+                (0.0, 10.0),
+                (2.0, 10.0),
+                (3.0, 50.0),
+                (4.0, 10.0),
+                (6.0, 10.0)
             ]
         );
     }
 
     #[test]
-    fn missing_data_breaks_the_line() {
-        let pts = [(0.0, 1.0), (1.0, f64::NAN), (2.0, 3.0), (50.0, 4.0)];
-        let out = decimate(&pts, 10.0);
+    fn every_dropped_point_is_within_the_tolerance() {
+        // A curve with noise, and a pixel column of min/max points.
+        let mut points: Vec<(f64, f64)> = (0..400)
+            .map(|i| {
+                let x = f64::from(i) * 1.3;
+                let jitter = f64::from((i * 7919) % 13) * 0.05;
+                (x, 60.0 + 40.0 * (x / 37.0).sin() + jitter)
+            })
+            .collect();
+        points.insert(200, (points[199].0, 5.0));
+        for tolerance in [0.1, 0.5, 2.0] {
+            let kept = simplify(&points, tolerance);
+            assert!(kept.len() < points.len(), "nothing dropped at {tolerance}");
+            assert_eq!(kept.first(), points.first());
+            assert_eq!(kept.last(), points.last());
+            assert!(kept.contains(&(points[199].0, 5.0)), "the spike is kept");
+            let error = max_error(&points, &kept);
+            assert!(error <= tolerance + 1e-9, "error {error} at {tolerance}");
+        }
+    }
+
+    #[test]
+    fn short_lines_and_repeats_are_kept_as_they_are() {
+        assert!(simplify(&[], 0.5).is_empty());
+        assert_eq!(simplify(&[(1.0, 2.0)], 0.5), vec![(1.0, 2.0)]);
+        assert_eq!(simplify(&[(1.0, 2.0), (1.0, 2.0)], 0.5), vec![(1.0, 2.0)]);
         assert_eq!(
-            out,
-            vec![
-                Some((0.0, 1.0)),
-                None,
-                Some((2.0, 3.0)),
-                None,
-                Some((50.0, 4.0))
-            ]
+            simplify(&[(1.0, 2.0), (1.0, 4.0)], 0.5),
+            vec![(1.0, 2.0), (1.0, 4.0)]
         );
     }
 

@@ -30,10 +30,12 @@ use crate::{
     theme::{series_color, status_color},
 };
 
-/// At most this many points per line: one per two pixels of a typical
-/// 600 px chart. More costs compute and canvas calls without showing more
-/// (measured by the browser benchmark: 720 points made a redraw 2× slower).
-const MAX_POINTS: usize = 300;
+/// At most this many points per line: one per three pixels of a typical
+/// 600 px chart, and over an hour one per 18 s, about the rate lookback
+/// (four 5 s scrapes): closer points would share most of their samples and
+/// show little more, for more compute and more canvas calls (each vertex
+/// is a browser call; the browser benchmark's redraw scales with them).
+const MAX_POINTS: usize = 200;
 
 /// One chart of the dashboard: its id, unit, what it computes and how it
 /// looks. The panels and the browser benchmark both go through [`CHARTS`].
