@@ -236,6 +236,10 @@ fn benches(c: &mut Criterion) {
     c.bench_function("snapshot_1h", |b| {
         b.iter(|| snapshot("production", black_box(&window)))
     });
+    let day = buffer.window(end - 24 * HOUR_MS, end);
+    c.bench_function("snapshot_24h", |b| {
+        b.iter(|| snapshot("production", black_box(&day)))
+    });
     c.bench_function("all_panels_1h", |b| {
         b.iter(|| all_panels(buffer, black_box(end)))
     });

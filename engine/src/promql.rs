@@ -62,8 +62,7 @@ pub struct Range {
 /// (no output, not 0). Also `None` when all points share one timestamp, which
 /// Prometheus' storage cannot hold and which leaves no interval to scale by.
 pub fn increase<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Option<f64> {
-    let (delta, factor) = extrapolated(points, range)?;
-    Some(delta * factor)
+    CounterWalk::new(points)?.increase(range)
 }
 
 /// PromQL `rate(x[range])` for one counter series: [`increase`] divided by the
@@ -73,71 +72,118 @@ pub fn increase<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Optio
 /// `None` in the cases where [`increase`] is `None`, and for an empty or
 /// inverted range (PromQL rejects a zero range at parse time).
 pub fn rate<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Option<f64> {
-    let seconds = range.end - range.start;
-    if seconds <= 0.0 {
-        return None;
-    }
-    let (delta, factor) = extrapolated(points, range)?;
-    // `factor /= ms.Range.Seconds()` before `resultFloat *= factor`, in that
-    // order, so the result is bit-identical to Prometheus'.
-    Some(delta * (factor / seconds))
+    CounterWalk::new(points)?.rate(range)
 }
 
-/// The raw increase and the extrapolation factor of `extrapolatedRate`
-/// (prometheus/prometheus promql/functions.go), for a counter.
-///
-/// `increase = delta · factor`; `rate = delta · (factor / range)`.
-fn extrapolated<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Option<(f64, f64)> {
-    let mut iter = points.into_iter();
-    let first = iter.next()?;
-    // `fold`, not a `for` loop: the buffer's column iterator walks its
-    // slices in a tight loop that way (2× faster snapshots, criterion).
-    let (last, intervals, reset_compensation) = iter.fold(
-        (first, 0_usize, 0.0),
-        |(last, intervals, compensation), point| {
-            // Counter reset: `if currPoint.F < prevPoint.F { resultFloat += prevPoint.F }`.
-            // Prometheus adds these to `last − first` one at a time; a single
-            // pass cannot know `last` yet, so the compensation is summed
-            // first. The two orders agree exactly for integer-valued counters
-            // below 2^53. (Prometheus 3 also treats a changed created/start
-            // timestamp as a reset; scraped text carries none, so only value
-            // drops count here.)
-            let reset = if point.v < last.v { last.v } else { 0.0 };
-            (point, intervals + 1, compensation + reset)
-        },
-    );
-    if intervals == 0 {
-        // "TODO: add RangeTooShortWarning": the series is dropped silently.
-        return None;
-    }
-    let sampled = last.t - first.t;
-    if sampled <= 0.0 {
-        return None;
-    }
-    let delta = last.v - first.v + reset_compensation;
+/// One pass over a counter series' points (one series, ascending time):
+/// all that [`increase`] and [`rate`] read of them. A caller holding the
+/// points in its own layout (the buffer's columns) walks them itself with
+/// [`reset_compensation`] and builds this.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CounterWalk {
+    /// The first point.
+    pub first: Point,
+    /// The last point.
+    pub last: Point,
+    /// The number of points after the first.
+    pub intervals: usize,
+    /// The sum of [`reset_compensation`] over consecutive points.
+    pub reset_compensation: f64,
+}
 
-    let mut to_start = first.t - range.start;
-    let mut to_end = range.end - last.t;
-    let average = sampled / intervals as f64;
-    let threshold = average * 1.1;
-    // `>=`, as in the source: a gap of exactly 1.1 intervals counts as "the
-    // series starts inside the range".
-    if to_start >= threshold {
-        to_start = average / 2.0;
+/// What a counter reset between consecutive values adds to `last − first`:
+/// `if currPoint.F < prevPoint.F { resultFloat += prevPoint.F }`.
+///
+/// Prometheus adds these to `last − first` one at a time; a single pass
+/// cannot know `last` yet, so the compensation is summed first. The two
+/// orders agree exactly for integer-valued counters below 2^53.
+/// (Prometheus 3 also treats a changed created/start timestamp as a reset;
+/// scraped text carries none, so only value drops count here.)
+pub fn reset_compensation(previous: f64, next: f64) -> f64 {
+    if next < previous { previous } else { 0.0 }
+}
+
+impl CounterWalk {
+    /// Walks `points`; `None` when there are none.
+    pub fn new<I: IntoIterator<Item = Point>>(points: I) -> Option<Self> {
+        let mut iter = points.into_iter();
+        let first = iter.next()?;
+        let mut walk = CounterWalk {
+            first,
+            last: first,
+            intervals: 0,
+            reset_compensation: 0.0,
+        };
+        for point in iter {
+            walk.reset_compensation += reset_compensation(walk.last.v, point.v);
+            walk.last = point;
+            walk.intervals += 1;
+        }
+        Some(walk)
     }
-    // Counter zero clamp, applied after the threshold and to the start only.
-    let to_zero = if delta > 0.0 && first.v >= 0.0 {
-        sampled * (first.v / delta)
-    } else {
-        to_start
-    };
-    if to_zero < to_start {
-        to_start = to_zero;
+
+    /// [`increase`] of the points walked.
+    pub fn increase(&self, range: Range) -> Option<f64> {
+        let (delta, factor) = self.extrapolated(range)?;
+        Some(delta * factor)
     }
-    if to_end >= threshold {
-        to_end = average / 2.0;
+
+    /// [`rate`] of the points walked.
+    pub fn rate(&self, range: Range) -> Option<f64> {
+        let seconds = range.end - range.start;
+        if seconds <= 0.0 {
+            return None;
+        }
+        let (delta, factor) = self.extrapolated(range)?;
+        // `factor /= ms.Range.Seconds()` before `resultFloat *= factor`, in
+        // that order, so the result is bit-identical to Prometheus'.
+        Some(delta * (factor / seconds))
     }
-    Some((delta, (sampled + to_start + to_end) / sampled))
+
+    /// The raw increase and the extrapolation factor of `extrapolatedRate`
+    /// (prometheus/prometheus promql/functions.go), for a counter.
+    ///
+    /// `increase = delta · factor`; `rate = delta · (factor / range)`.
+    fn extrapolated(&self, range: Range) -> Option<(f64, f64)> {
+        let CounterWalk {
+            first,
+            last,
+            intervals,
+            reset_compensation,
+        } = *self;
+        if intervals == 0 {
+            // "TODO: add RangeTooShortWarning": the series is dropped silently.
+            return None;
+        }
+        let sampled = last.t - first.t;
+        if sampled <= 0.0 {
+            return None;
+        }
+        let delta = last.v - first.v + reset_compensation;
+
+        let mut to_start = first.t - range.start;
+        let mut to_end = range.end - last.t;
+        let average = sampled / intervals as f64;
+        let threshold = average * 1.1;
+        // `>=`, as in the source: a gap of exactly 1.1 intervals counts as "the
+        // series starts inside the range".
+        if to_start >= threshold {
+            to_start = average / 2.0;
+        }
+        // Counter zero clamp, applied after the threshold and to the start only.
+        let to_zero = if delta > 0.0 && first.v >= 0.0 {
+            sampled * (first.v / delta)
+        } else {
+            to_start
+        };
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+        if to_end >= threshold {
+            to_end = average / 2.0;
+        }
+        Some((delta, (sampled + to_start + to_end) / sampled))
+    }
 }
 
 /// PromQL `irate(x[range])` for one counter series: the per-second increase

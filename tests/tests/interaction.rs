@@ -52,9 +52,31 @@ async fn the_crosshair_tooltip_lists_both_variants_and_survives_a_refresh() {
     }
     let after = browser.tooltip("latency").await.expect("the DOM");
     assert_eq!(after.as_ref(), Some(&tooltip), "after a refresh");
-    // The crosshair is shared: every chart shows its tooltip at that time.
+    // The crosshair is shared: every chart shows its tooltip at that time,
+    // and its line, laid over the canvas inside the plot area.
     let requests = browser.tooltip("requests").await.expect("the DOM");
     assert_eq!(requests.map(|t| t.time), Some(tooltip.time));
+    for chart in PANELS {
+        let left = browser
+            .eval(
+                &format!(
+                    "const line = document.querySelector('#chart-{chart} .crosshair');\
+                     return line && parseFloat(line.style.left);"
+                ),
+                vec![],
+            )
+            .await
+            .expect("the DOM");
+        let left = left.as_f64().unwrap_or(f64::NAN);
+        let (chart_width, _) = browser
+            .size(&format!("#chart-{chart} canvas"))
+            .await
+            .expect("the canvas");
+        assert!(
+            (56.0..chart_width).contains(&left),
+            "{chart}: crosshair at {left} of {chart_width}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
