@@ -337,10 +337,24 @@ impl<'a> Window<'a> {
     /// [`Window::quantile`] at several `qs` at once, computing the bucket
     /// increases only once (a panel's p50, p95 and p99).
     pub fn quantiles<const N: usize>(&self, hist: Histogram, qs: [f64; N]) -> [Option<f64>; N] {
+        self.quantile_estimates(hist, qs)
+            .map(|e| e.map(|e| e.value))
+    }
+
+    /// [`Window::quantiles`], each saying whether it is only a floor: a
+    /// quantile in the `+Inf` bucket is reported as the highest finite
+    /// bound, and the truth is at least that ("≥ 10 s", not "10 s").
+    pub fn quantile_estimates<const N: usize>(
+        &self,
+        hist: Histogram,
+        qs: [f64; N],
+    ) -> [Option<Estimate>; N] {
         let buckets = self.buckets(hist);
         qs.map(|q| {
-            let v = promql::histogram_quantile(q, &buckets);
-            (!v.is_nan()).then_some(v)
+            let value = promql::histogram_quantile(q, &buckets);
+            let at_least =
+                promql::quantile_bucket(q, &buckets).is_some_and(|b| b.upper.is_infinite());
+            (!value.is_nan()).then_some(Estimate { value, at_least })
         })
     }
 
@@ -431,6 +445,16 @@ impl<'a> Window<'a> {
         let last = values.next_back()?;
         Some(last - first)
     }
+}
+
+/// A quantile from a histogram, and whether it is only a lower bound.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// The value `histogram_quantile` gives.
+    pub value: f64,
+    /// The quantile fell in the `+Inf` bucket: `value` is the highest
+    /// finite bound and the truth is at least that.
+    pub at_least: bool,
 }
 
 /// The present (non-`NaN`) points of one column over some rows, walked as

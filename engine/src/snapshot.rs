@@ -92,6 +92,9 @@ pub struct MetricSnapshot {
     pub latency_p95: Option<f64>,
     /// 99th percentile latency, ms.
     pub latency_p99: Option<f64>,
+    /// Which of p50, p95, p99 are only floors (their quantile fell in the
+    /// `+Inf` bucket): shown "≥ X", never as if X were measured.
+    pub latency_at_least: [bool; 3],
     /// Mean request size, bytes.
     pub request_size_avg: Option<f64>,
     /// Mean response size, bytes.
@@ -173,7 +176,8 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         (Some(errors), Some(all)) if all > 0.0 => Some(errors / all * 100.0),
         _ => None,
     };
-    let [p50, p95, p99] = window.quantiles(Histogram::Duration, [0.50, 0.95, 0.99]);
+    let quantiles = window.quantile_estimates(Histogram::Duration, [0.50, 0.95, 0.99]);
+    let [p50, p95, p99] = quantiles.map(|e| e.map(|e| e.value));
     let adjustments = |dir: &str| {
         counter(
             Family::Adjustments,
@@ -219,6 +223,7 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         latency_p50: ms(p50),
         latency_p95: ms(p95),
         latency_p99: ms(p99),
+        latency_at_least: quantiles.map(|e| e.is_some_and(|e| e.at_least)),
         request_size_avg: window.mean(Histogram::RequestSize),
         response_size_avg: window.mean(Histogram::ResponseSize),
         rate_limit_rejection_rate: counter(Family::Rejections, window.rate(&Slot::Rejections)),

@@ -23,6 +23,14 @@ pub fn millis(v: Option<f64>) -> String {
     }
 }
 
+/// A latency that may only be a floor ([`millis`], `≥ ` in front if so).
+pub fn millis_at_least(v: Option<f64>, at_least: bool) -> String {
+    match v {
+        Some(_) if at_least => format!("≥ {}", millis(v)),
+        _ => millis(v),
+    }
+}
+
 /// An age in whole seconds: `4s`, `3m 07s`, `2h 05m`.
 pub fn age(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -174,6 +182,13 @@ mod tests {
         assert_eq!(millis(Some(999.0)), "999 ms");
         assert_eq!(millis(Some(1250.0)), "1.25 s");
         assert_eq!(millis(Some(24285.7)), "24.29 s");
+    }
+
+    #[test]
+    fn a_latency_floor_says_so_and_no_data_stays_no_data() {
+        assert_eq!(millis_at_least(Some(10_000.0), true), "≥ 10.00 s");
+        assert_eq!(millis_at_least(Some(10_000.0), false), "10.00 s");
+        assert_eq!(millis_at_least(None, true), NO_DATA);
     }
 
     #[test]

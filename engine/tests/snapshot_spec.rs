@@ -231,6 +231,8 @@ fn fixture_pair_latency_comes_from_windowed_buckets_summed_over_series() {
     assert_close(s.latency_p95, 55_500.0);
     // p99: rank 2.97 → (30, 60]: 30 + 30 × 0.97 = 59.1 s
     assert_close(s.latency_p99, 59_100.0);
+    // All three within finite buckets: estimates, not floors.
+    assert_eq!(s.latency_at_least, [false; 3]);
     // The original's 24285.7 / 78000 / 111600 ms are the lifetime buckets
     // of the *last* series in exposition order (status_code="502", whose
     // buckets overwrote all others): p50 rank 7 of 14 → 10 + 20 × 5/7 s.
@@ -437,6 +439,11 @@ fn histogram_buckets_are_summed_per_le_after_per_series_deltas() {
     // bound, 10 s (a floor: "≥ 10 s"). Same for p99.
     assert_close(s.latency_p95, 10_000.0);
     assert_close(s.latency_p99, 10_000.0);
+    assert_eq!(
+        s.latency_at_least,
+        [false, true, true],
+        "p95 and p99 are floors"
+    );
     let w = buffer.window(at(0), at(1));
     let bounds = w.quantile_bounds(Histogram::Duration, 0.95).unwrap();
     assert_eq!(bounds.lower, 10.0);

@@ -85,7 +85,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
                 <dt>"Errors (5xx)"</dt>
                 <dd class="err-rate">{field(|s| units::percent(s.error_rate_pct))}</dd>
                 <dt>"p50"</dt>
-                <dd class="p50">{field(|s| units::millis(s.latency_p50))}</dd>
+                <dd class="p50">{field(|s| units::millis_at_least(s.latency_p50, s.latency_at_least[0]))}</dd>
                 <dt>"Tokens"</dt>
                 <dd class="token-rate">
                     {field(|s| {
