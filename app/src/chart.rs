@@ -4,10 +4,11 @@
 //! Canvas, not SVG: redrawing ten charts of a few thousand points costs a
 //! couple of milliseconds on canvas and a dropped frame on SVG (measured,
 //! see the README). Lines are reduced to what the pixel grid shows
-//! (`plot::line_runs`: a canvas call per vertex is most of a redraw), drawn
-//! at the device pixel ratio, and broken where data is missing. The crosshair is
-//! shared by every chart through [`Crosshair`]; its tooltip is ordinary
-//! DOM, computed from the data, so it survives a live refresh.
+//! (`plot::line_runs`: a canvas call per vertex is most of a redraw),
+//! drawn at the device pixel ratio, and broken where data is missing. The
+//! crosshair is shared by every chart through [`Crosshair`]; its line and
+//! tooltip are ordinary DOM over the canvas, computed from the data, so
+//! moving the pointer redraws no chart and both survive a live refresh.
 
 use std::collections::BTreeSet;
 

@@ -126,7 +126,7 @@ const TOLERANCE_PX: f64 = 0.5;
 ///
 /// Each pixel column keeps its first, lowest, highest and last points,
 /// which draws the same picture as all of them; then points the line
-/// passes within [`TOLERANCE_PX`] of are dropped ([`Sleeve`]). Every
+/// passes within half a pixel of are dropped (a "sleeve" pass). Every
 /// vertex left is a browser call on every redraw, which made up most of
 /// one (browser benchmark, README): this is one pass, with no
 /// intermediate buffers.
