@@ -142,10 +142,14 @@ pub fn Chart(
     let prefix = format!("{id}:");
     let hidden = Memo::new(move |_| {
         dashboard.view.with(|v| {
-            v.hidden
-                .iter()
-                .filter_map(|h| h.strip_prefix(&prefix).map(str::to_owned))
-                .collect::<BTreeSet<String>>()
+            // `extend`, not `collect` (which sorts first): fewer bytes of wasm.
+            let mut hidden = BTreeSet::new();
+            hidden.extend(
+                v.hidden
+                    .iter()
+                    .filter_map(|h| h.strip_prefix(&prefix).map(str::to_owned)),
+            );
+            hidden
         })
     });
     let toggle = move |label: &str| {
@@ -205,8 +209,8 @@ pub fn Chart(
             .filter(|(x0, x1)| (x1 - x0).abs() >= 1.0)
             .map(|(x0, x1)| {
                 (
-                    format!("{}px", x0.min(x1)),
-                    format!("{}px", (x1 - x0).abs()),
+                    format!("{}px", x0.min(x1).round() as i32),
+                    format!("{}px", (x1 - x0).abs().round() as i32),
                 )
             })
     };
@@ -217,7 +221,9 @@ pub fn Chart(
         let width = f64::from(canvas.get()?.client_width());
         let x = data.with(|d| time_scale(d, width));
         let px = x.px(t as f64).round();
-        (x.r0..=x.r1).contains(&px).then(|| format!("{px}px"))
+        (x.r0..=x.r1)
+            .contains(&px)
+            .then(|| format!("{}px", px as i32))
     };
     let tooltip = move || {
         let t = crosshair.0.get()?;

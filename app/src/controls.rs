@@ -95,7 +95,7 @@ fn CustomWindow() -> impl IntoView {
                     n.push(zai_dash_engine::view::Notice {
                         key: "w".to_owned(),
                         message: format!(
-                            "{value:?} is not a window like 90m or now-2h (1m to 24h)"
+                            "\"{value}\" is not a window like 90m or now-2h (1m to 24h)"
                         ),
                     })
                 });

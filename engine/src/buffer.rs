@@ -386,7 +386,7 @@ impl<'a> Window<'a> {
                 _ => None,
             })
             .collect();
-        buckets.sort_by(|a, b| a.le.total_cmp(&b.le));
+        crate::sort_short_by(&mut buckets, |a, b| a.le.total_cmp(&b.le).is_lt());
         buckets
     }
 
@@ -416,8 +416,8 @@ impl<'a> Window<'a> {
         let buffer: &'a Buffer = self.buffer;
         let times = range_slices(&buffer.times, self.lo, self.hi);
         let values = range_slices(&buffer.columns[i], self.lo, self.hi);
-        let mut cuts = [times.0.len(), values.0.len()];
-        cuts.sort_unstable();
+        let (a, b) = (times.0.len(), values.0.len());
+        let cuts = [a.min(b), a.max(b)];
         let run = |a: usize, b: usize| (sub(times, a, b), sub(values, a, b));
         let (ts, vs) = run(0, cuts[0]);
         ColumnPoints {

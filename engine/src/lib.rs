@@ -36,3 +36,40 @@ pub mod series;
 pub mod snapshot;
 pub mod units;
 pub mod view;
+
+/// Sorts a short list (histogram buckets, status codes: tens of items,
+/// usually already in order) by insertion. Written by hand for size: each
+/// element type instantiates core's `sort` (driftsort/ipnsort) at several
+/// KB of wasm, this at a few hundred bytes; on sorted input it is one pass.
+pub(crate) fn sort_short_by<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && less(&items[j], &items[j - 1]) {
+            items.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_short_by;
+
+    #[test]
+    fn short_sort_orders_like_the_standard_stable_sort() {
+        let inputs: [&[(u8, char)]; 5] = [
+            &[],
+            &[(1, 'a')],
+            &[(3, 'a'), (1, 'b'), (2, 'c'), (1, 'd'), (0, 'e')],
+            &[(0, 'a'), (1, 'b'), (2, 'c')],
+            &[(2, 'a'), (2, 'b'), (1, 'c'), (1, 'd')],
+        ];
+        for input in inputs {
+            let mut ours = input.to_vec();
+            sort_short_by(&mut ours, |a, b| a.0 < b.0);
+            let mut std = input.to_vec();
+            std.sort_by_key(|p| p.0);
+            assert_eq!(ours, std, "equal keys keep their order");
+        }
+    }
+}

@@ -65,7 +65,7 @@ pub fn nice_ticks(min: f64, max: f64, max_ticks: usize) -> Vec<f64> {
 
 /// The smallest of 1, 2, 5 × 10ⁿ at least `raw`.
 fn nice_step(raw: f64) -> f64 {
-    let magnitude = 10f64.powf(raw.log10().floor());
+    let magnitude = 10f64.powi(raw.log10().floor() as i32);
     [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * magnitude)

@@ -92,7 +92,7 @@ fn rates_by_label(
     slot: fn(&str) -> Slot,
 ) -> Vec<Series> {
     let mut labels: Vec<&str> = buffer.schema().iter().filter_map(label).collect();
-    labels.sort_unstable();
+    crate::sort_short_by(&mut labels, |a, b| a < b);
     labels
         .into_iter()
         .map(|l| {
@@ -122,7 +122,7 @@ pub fn latency(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
     QS.iter()
         .enumerate()
         .map(|(i, q)| Series {
-            name: format!("p{}", (q * 100.0).round()),
+            name: format!("p{}", (q * 100.0).round() as u32),
             values: per_point
                 .iter()
                 .map(|p| p[i].map_or(f64::NAN, |s| s * 1000.0))

@@ -158,13 +158,13 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     let retry = Slot::Retries("retry".into());
     let is_error = |s: &Slot| matches!(s, Slot::UpstreamErrors(_));
 
-    let status_code_rates = window
-        .slots(is_request)
-        .filter_map(|slot| match slot {
-            Slot::Requests(code) => Some((code.to_string(), window.rate(slot)?)),
-            _ => None,
-        })
-        .collect();
+    // `extend`, not `collect`: collecting into a map sorts first, which
+    // links core's sort into the app's wasm for this one call.
+    let mut status_code_rates = BTreeMap::new();
+    status_code_rates.extend(window.slots(is_request).filter_map(|slot| match slot {
+        Slot::Requests(code) => Some((code.to_string(), window.rate(slot)?)),
+        _ => None,
+    }));
     let error_rate_pct = match (
         counter(
             Family::Requests,

@@ -159,7 +159,7 @@ impl View {
         let mut bad = |key: &str, value: &str, fallback: &str| {
             notices.push(Notice {
                 key: key.to_owned(),
-                message: format!("ignored {key}={value:?}: {fallback}"),
+                message: format!("ignored {key}=\"{value}\": {fallback}"),
             });
         };
         let pairs: Vec<(String, String)> = query
@@ -226,11 +226,9 @@ impl View {
             }
         }
         if let Some(h) = get("hide") {
-            view.hidden = h
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
+            // `extend`, not `collect`, which would sort first: see `snapshot`.
+            view.hidden
+                .extend(h.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
         }
         if let Some(t) = get("theme") {
             match t {

@@ -19,7 +19,7 @@ pub fn ConcurrencyPanel() -> impl IntoView {
 /// `3 / 10`, or "—" when either gauge is missing.
 pub fn workers(current: Option<f64>, max: Option<f64>) -> String {
     match (current, max) {
-        (Some(c), Some(m)) => format!("{c} / {m}"),
+        (Some(c), Some(m)) => format!("{} / {}", units::count(Some(c)), units::count(Some(m))),
         _ => units::NO_DATA.to_owned(),
     }
 }

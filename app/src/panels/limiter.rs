@@ -24,7 +24,7 @@ pub fn LimiterPanel() -> impl IntoView {
             <div class="quota">
                 <For
                     each=move || snaps.get()
-                    key=|(v, s)| (v.name.get_value(), format!("{:?}", s.quota))
+                    key=|(v, s)| (v.name.get_value(), quota_key(&s.quota))
                     children=move |(v, s)| {
                         let name = v.name.get_value();
                         view! { <Quota variant=name quota=s.quota /> }
@@ -33,6 +33,24 @@ pub fn LimiterPanel() -> impl IntoView {
             </div>
         </Panel>
     }
+}
+
+/// A key that changes whenever the quota block's figures do. `f64` is not
+/// `Hash`, so the fields' bits stand in; formatting them (`{:?}`) would
+/// link core's float printing into the app for this alone.
+fn quota_key(quota: &Option<QuotaState>) -> Vec<Option<u64>> {
+    let Some(q) = quota else {
+        return Vec::new();
+    };
+    [&q.five_hour, &q.weekly]
+        .into_iter()
+        .flat_map(|w| {
+            let w = w.clone().unwrap_or_default();
+            [w.usage_ratio, w.remaining_ratio, w.reset_time_unix]
+        })
+        .chain([q.sample_age_seconds])
+        .map(|v| v.map(f64::to_bits))
+        .collect()
 }
 
 /// One variant's quota block, or "telemetry unavailable".
