@@ -83,6 +83,9 @@ pub struct Line {
     pub stack: Option<usize>,
     /// One value per grid point; `NaN` is a gap.
     pub values: Vec<f64>,
+    /// Per grid point, whether the value is only a floor (the tooltip
+    /// says "≥"): a quantile in a histogram's `+Inf` bucket.
+    pub at_least: Vec<bool>,
 }
 
 /// A mark on the time axis.
@@ -233,7 +236,15 @@ pub fn Chart(
                 d.lines
                     .iter()
                     .filter(|l| !h.contains(&l.label))
-                    .map(|l| (l.color.clone(), l.label.clone(), unit.format(l.values[i])))
+                    .map(|l| {
+                        let value = unit.format(l.values[i]);
+                        let value = if l.at_least[i] {
+                            format!("≥ {value}")
+                        } else {
+                            value
+                        };
+                        (l.color.clone(), l.label.clone(), value)
+                    })
                     .collect()
             });
             // Resets and failed polls near the crosshair, in words.

@@ -7,7 +7,7 @@
 //! Prometheus range query with `rate(x[lookback])` and `step`.
 
 use crate::{
-    buffer::{Buffer, Window},
+    buffer::{Buffer, Estimate, Window},
     extract::{Direction, Histogram, Slot},
 };
 
@@ -60,6 +60,10 @@ pub struct Series {
     pub name: String,
     /// One value per grid point.
     pub values: Vec<f64>,
+    /// Per grid point, whether the value is only a floor: a quantile in
+    /// the `+Inf` bucket reads as the highest finite bound, and the truth
+    /// is at least that. False everywhere for all but quantile lines.
+    pub at_least: Vec<bool>,
 }
 
 /// Evaluates `f` on the lookback window ending at every grid point.
@@ -77,9 +81,24 @@ fn line(
     f: impl FnMut(&Window<'_>) -> Option<f64>,
 ) -> Series {
     let mut f = f;
+    let values = sample(buffer, grid, |w| f(w).unwrap_or(f64::NAN));
     Series {
         name: name.into(),
-        values: sample(buffer, grid, |w| f(w).unwrap_or(f64::NAN)),
+        at_least: vec![false; values.len()],
+        values,
+    }
+}
+
+/// A quantile line from one estimate per grid point, scaled by `scale`
+/// (seconds to ms), with its floors.
+fn estimates(name: String, points: impl Iterator<Item = Option<Estimate>>, scale: f64) -> Series {
+    let (values, at_least) = points
+        .map(|e| e.map_or((f64::NAN, false), |e| (e.value * scale, e.at_least)))
+        .unzip();
+    Series {
+        name,
+        values,
+        at_least,
     }
 }
 
@@ -118,15 +137,14 @@ pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 /// Latency p50, p95 and p99 in milliseconds.
 pub fn latency(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
     const QS: [f64; 3] = [0.5, 0.95, 0.99];
-    let per_point = sample(buffer, grid, |w| w.quantiles(Histogram::Duration, QS));
+    let per_point = sample(buffer, grid, |w| {
+        w.quantile_estimates(Histogram::Duration, QS)
+    });
     QS.iter()
         .enumerate()
-        .map(|(i, q)| Series {
-            name: format!("p{}", (q * 100.0).round() as u32),
-            values: per_point
-                .iter()
-                .map(|p| p[i].map_or(f64::NAN, |s| s * 1000.0))
-                .collect(),
+        .map(|(i, q)| {
+            let name = format!("p{}", (q * 100.0).round() as u32);
+            estimates(name, per_point.iter().map(|p| p[i]), 1000.0)
         })
         .collect()
 }
@@ -206,9 +224,8 @@ pub fn sizes(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
         ("response", Histogram::ResponseSize),
     ] {
         out.push(line(format!("{name} avg"), buffer, grid, |w| w.mean(hist)));
-        out.push(line(format!("{name} p90"), buffer, grid, |w| {
-            w.quantile(hist, 0.9)
-        }));
+        let p90 = sample(buffer, grid, |w| w.quantile_estimates(hist, [0.9])[0]);
+        out.push(estimates(format!("{name} p90"), p90.into_iter(), 1.0));
     }
     out
 }
@@ -321,18 +338,33 @@ impl Cache {
                 .iter()
                 .zip(prefix.into_iter().zip(suffix))
                 .map(|(cached, (pre, suf))| {
-                    let mut values = pre.values;
-                    values.reserve(grid.len);
-                    values.extend((mid_start..mid_end).map(|i| cached.values[old_index(i)]));
-                    values.extend(suf.values);
+                    let middle = mid_start..mid_end;
                     Series {
                         name: cached.name.clone(),
-                        values,
+                        values: splice(
+                            pre.values,
+                            middle.clone().map(|i| cached.values[old_index(i)]),
+                            suf.values,
+                        ),
+                        at_least: splice(
+                            pre.at_least,
+                            middle.map(|i| cached.at_least[old_index(i)]),
+                            suf.at_least,
+                        ),
                     }
                 })
                 .collect(),
         )
     }
+}
+
+/// A fresh prefix, the cached middle and a fresh suffix, in one vector.
+fn splice<T: Copy>(prefix: Vec<T>, cached: impl Iterator<Item = T>, suffix: Vec<T>) -> Vec<T> {
+    let mut out = prefix;
+    out.reserve(suffix.len() + cached.size_hint().0);
+    out.extend(cached);
+    out.extend(suffix);
+    out
 }
 
 #[cfg(test)]
@@ -378,6 +410,7 @@ mod tests {
         for (x, y) in a.iter().zip(b) {
             assert_eq!(x.name, y.name);
             assert_eq!(x.values.len(), y.values.len(), "{}", x.name);
+            assert_eq!(x.at_least, y.at_least, "{}", x.name);
             for (i, (p, q)) in x.values.iter().zip(&y.values).enumerate() {
                 assert!(
                     p == q || (p.is_nan() && q.is_nan()),

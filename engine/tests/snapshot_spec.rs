@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use zai_dash_engine::buffer::{Buffer, DEFAULT_MAX_ROWS, DEFAULT_RETENTION_MS, PushError};
 use zai_dash_engine::extract::{Direction, Family, HistPart, Histogram, Slot};
 use zai_dash_engine::parse::parse;
+use zai_dash_engine::series::{self, Grid};
 use zai_dash_engine::snapshot::{MetricSnapshot, QuotaWindowState, snapshot};
 
 const FIXTURE: &str = include_str!(concat!(
@@ -443,6 +444,26 @@ fn histogram_buckets_are_summed_per_le_after_per_series_deltas() {
         s.latency_at_least,
         [false, true, true],
         "p95 and p99 are floors"
+    );
+    // The latency chart marks the same floors, point by point.
+    let grid = Grid {
+        first_ms: at(1),
+        step_ms: 5_000,
+        len: 1,
+        lookback_ms: 5_000,
+    };
+    let lines = series::latency(&buffer, &grid);
+    let floors: Vec<(&str, f64, bool)> = lines
+        .iter()
+        .map(|l| (l.name.as_str(), l.values[0], l.at_least[0]))
+        .collect();
+    assert_eq!(
+        floors,
+        [
+            ("p50", 2_800.0, false),
+            ("p95", 10_000.0, true),
+            ("p99", 10_000.0, true)
+        ]
     );
     let w = buffer.window(at(0), at(1));
     let bounds = w.quantile_bounds(Histogram::Duration, 0.95).unwrap();

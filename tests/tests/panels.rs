@@ -336,3 +336,84 @@ async fn a_down_variant_keeps_its_history_on_screen_while_the_other_updates() {
     }
     browser.screenshot("panels-canary-down").await;
 }
+
+/// Every request of this upstream takes longer than its histogram's last
+/// finite bound (1 s): each scrape adds 5 observations to `+Inf` only.
+fn beyond_the_last_bucket(scrapes: usize) -> Vec<String> {
+    let name = "zai_proxy_request_duration_seconds";
+    (0..scrapes)
+        .map(|n| {
+            let count = 10 + 5 * n;
+            format!(
+                "# TYPE {name} histogram\n\
+                 {name}_bucket{{status_code=\"200\",le=\"1\"}} 10\n\
+                 {name}_bucket{{status_code=\"200\",le=\"+Inf\"}} {count}\n\
+                 {name}_sum{{status_code=\"200\"}} {}\n\
+                 {name}_count{{status_code=\"200\"}} {count}\n",
+                10 + 1000 * n
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_latency_past_the_last_bucket_reads_as_a_floor_in_figures_and_tooltip() {
+    // 2,000 scrapes at 4 a second: still growing long after the test ends
+    // (a repeated last text would add nothing, and leave no quantile).
+    let upstream = Upstream::scripted(beyond_the_last_bucket(2_000)).await;
+    let server = Server::start(&[
+        "--refresh-ms",
+        "250",
+        "--variant",
+        &upstream.variant_arg("production"),
+    ])
+    .await;
+    let browser = Browser::open(&server).await;
+    // Every percentile lies in the +Inf bucket: PromQL reports the highest
+    // finite bound, 1 s, and the truth is at least that.
+    let floor = "≥ 1.00 s";
+    for class in ["p50", "p95", "p99"] {
+        wait_for(&format!("latency {class} to read {floor}"), || async {
+            let figures = browser.figures("latency", class).await?;
+            match figures.as_slice() {
+                [f] if f.value == floor => Ok(()),
+                _ => Err(format!("{figures:?}")),
+            }
+        })
+        .await;
+    }
+    wait_for(&format!("the status bar's p50 to read {floor}"), || async {
+        match browser.text("#status-production .p50").await? {
+            text if text == floor => Ok(()),
+            text => Err(text),
+        }
+    })
+    .await;
+
+    let canvas = "#chart-latency canvas";
+    let (width, height) = browser.size(canvas).await.expect("the canvas");
+    let step = std::cell::Cell::new(0u32);
+    let browser = &browser;
+    // Walk left from the right edge to a point with values (the newest
+    // point can still be empty on a busy machine).
+    let tooltip = wait_for("a tooltip with latency values", || {
+        let x = width - 10.0 - f64::from(step.get() % 40);
+        step.set(step.get() + 1);
+        async move {
+            browser.hover(canvas, x, height / 2.0).await?;
+            let tooltip = browser.tooltip("latency").await?.ok_or("no tooltip")?;
+            if tooltip.rows.iter().any(|(_, v)| v != units::NO_DATA) {
+                Ok(tooltip)
+            } else {
+                Err(format!("{tooltip:?}"))
+            }
+        }
+    })
+    .await;
+    let rows: Vec<(&str, &str)> = tooltip
+        .rows
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(rows, [("p50", floor), ("p95", floor), ("p99", floor)]);
+}

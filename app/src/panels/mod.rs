@@ -120,6 +120,7 @@ pub fn variant_lines(
             dashed: index > 0,
             stack: style.stacked.then_some(index),
             values: s.values.clone(),
+            at_least: s.at_least.clone(),
         })
 }
 
