@@ -741,6 +741,36 @@ impl Browser {
         .await
     }
 
+    /// Hovers chart `chart` until its tooltip passes `accept`, and returns
+    /// it. The newest data is at the plot's right edge, but a point there
+    /// can still lack values (nothing finished in its lookback, or a late
+    /// poll on a busy machine), so the pointer walks left over the last 40
+    /// pixels until it rests on a point that passes.
+    pub async fn wait_for_tooltip(
+        &self,
+        chart: &str,
+        accept: impl Fn(&Tooltip) -> bool,
+    ) -> Tooltip {
+        let canvas = format!("#chart-{chart} canvas");
+        let (width, height) = self.size(&canvas).await.expect("the canvas");
+        let step = std::cell::Cell::new(0u32);
+        let (canvas, accept) = (&canvas, &accept);
+        wait_for(&format!("a tooltip on chart {chart}"), || {
+            let x = width - 10.0 - f64::from(step.get() % 40);
+            step.set(step.get() + 1);
+            async move {
+                self.hover(canvas, x, height / 2.0).await?;
+                let tooltip = self.tooltip(chart).await?.ok_or("no tooltip")?;
+                if accept(&tooltip) {
+                    Ok(tooltip)
+                } else {
+                    Err(format!("{tooltip:?}"))
+                }
+            }
+        })
+        .await
+    }
+
     /// Saves a PNG screenshot under `target/e2e/`, for people to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

@@ -1,8 +1,6 @@
 //! Using the dashboard in a real browser: the crosshair tooltip, and the
 //! whole page in both themes, saved as screenshots for people to look at.
 
-use std::cell::Cell;
-
 use zai_dash_e2e::{Browser, Fleet, PANELS, Server, VARIANTS, wait_for};
 use zai_dash_engine::units::NO_DATA;
 
@@ -12,29 +10,13 @@ async fn the_crosshair_tooltip_lists_both_variants_and_survives_a_refresh() {
     let browser = Browser::open(&fleet.server).await;
     browser.wait_for_lines("latency").await;
 
-    let canvas = "#chart-latency canvas";
-    let (width, height) = browser.size(canvas).await.expect("the canvas");
-    // The newest data is at the plot's right edge, but a point there can
-    // lack a variant's quantiles (no request finished in its lookback, or a
-    // late poll on a busy machine), so the pointer walks left over the last
-    // 40 pixels until it rests on a point where both variants have values.
-    let step = Cell::new(0u32);
-    let browser = &browser;
-    let tooltip = wait_for("a tooltip with values of both variants", || {
-        let x = width - 10.0 - f64::from(step.get() % 40);
-        step.set(step.get() + 1);
-        async move {
-            browser.hover(canvas, x, height / 2.0).await?;
-            let tooltip = browser.tooltip("latency").await?.ok_or("no tooltip")?;
-            let valued = |variant| tooltip.rows_of(variant).any(|(_, v)| v != NO_DATA);
-            if VARIANTS.iter().all(|v| valued(v)) {
-                Ok(tooltip)
-            } else {
-                Err(format!("{tooltip:?}"))
-            }
-        }
-    })
-    .await;
+    let tooltip = browser
+        .wait_for_tooltip("latency", |t| {
+            VARIANTS
+                .iter()
+                .all(|variant| t.rows_of(variant).any(|(_, v)| v != NO_DATA))
+        })
+        .await;
     assert!(!tooltip.time.is_empty(), "{tooltip:?}");
     for variant in VARIANTS {
         let labels: Vec<&str> = tooltip.rows_of(variant).map(|(l, _)| l.as_str()).collect();

@@ -390,26 +390,11 @@ async fn a_latency_past_the_last_bucket_reads_as_a_floor_in_figures_and_tooltip(
     })
     .await;
 
-    let canvas = "#chart-latency canvas";
-    let (width, height) = browser.size(canvas).await.expect("the canvas");
-    let step = std::cell::Cell::new(0u32);
-    let browser = &browser;
-    // Walk left from the right edge to a point with values (the newest
-    // point can still be empty on a busy machine).
-    let tooltip = wait_for("a tooltip with latency values", || {
-        let x = width - 10.0 - f64::from(step.get() % 40);
-        step.set(step.get() + 1);
-        async move {
-            browser.hover(canvas, x, height / 2.0).await?;
-            let tooltip = browser.tooltip("latency").await?.ok_or("no tooltip")?;
-            if tooltip.rows.iter().any(|(_, v)| v != units::NO_DATA) {
-                Ok(tooltip)
-            } else {
-                Err(format!("{tooltip:?}"))
-            }
-        }
-    })
-    .await;
+    let tooltip = browser
+        .wait_for_tooltip("latency", |t| {
+            t.rows.iter().any(|(_, v)| v != units::NO_DATA)
+        })
+        .await;
     let rows: Vec<(&str, &str)> = tooltip
         .rows
         .iter()
