@@ -99,6 +99,13 @@ pub struct MetricSnapshot {
     pub request_size_avg: Option<f64>,
     /// Mean response size, bytes.
     pub response_size_avg: Option<f64>,
+    /// 90th percentile request size, bytes.
+    pub request_size_p90: Option<f64>,
+    /// 90th percentile response size, bytes.
+    pub response_size_p90: Option<f64>,
+    /// Which of the request and response p90s are only floors (past the
+    /// largest bucket).
+    pub size_p90_at_least: [bool; 2],
     /// Rejections per second.
     pub rate_limit_rejection_rate: Option<f64>,
     /// Upstream errors per second.
@@ -178,6 +185,8 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     };
     let quantiles = window.quantile_estimates(Histogram::Duration, [0.50, 0.95, 0.99]);
     let [p50, p95, p99] = quantiles.map(|e| e.map(|e| e.value));
+    let [request_p90, response_p90] = [Histogram::RequestSize, Histogram::ResponseSize]
+        .map(|hist| window.quantile_estimates(hist, [0.9])[0]);
     let adjustments = |dir: &str| {
         counter(
             Family::Adjustments,
@@ -226,6 +235,9 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         latency_at_least: quantiles.map(|e| e.is_some_and(|e| e.at_least)),
         request_size_avg: window.mean(Histogram::RequestSize),
         response_size_avg: window.mean(Histogram::ResponseSize),
+        request_size_p90: request_p90.map(|e| e.value),
+        response_size_p90: response_p90.map(|e| e.value),
+        size_p90_at_least: [request_p90, response_p90].map(|e| e.is_some_and(|e| e.at_least)),
         rate_limit_rejection_rate: counter(Family::Rejections, window.rate(&Slot::Rejections)),
         upstream_error_rate: counter(Family::UpstreamErrors, window.sum_rate(is_error)),
         retry_rate: counter(Family::Retries, window.rate(&retry)),

@@ -25,9 +25,20 @@ pub fn millis(v: Option<f64>) -> String {
 
 /// A latency that may only be a floor ([`millis`], `≥ ` in front if so).
 pub fn millis_at_least(v: Option<f64>, at_least: bool) -> String {
+    floor(v, at_least, millis)
+}
+
+/// A size that may only be a floor ([`bytes`], `≥ ` in front if so).
+pub fn bytes_at_least(v: Option<f64>, at_least: bool) -> String {
+    floor(v, at_least, bytes)
+}
+
+/// `format(v)`, with `≥ ` in front when `v` is only a floor (a quantile
+/// past a histogram's largest bucket); no data stays no data.
+fn floor(v: Option<f64>, at_least: bool, format: fn(Option<f64>) -> String) -> String {
     match v {
-        Some(_) if at_least => format!("≥ {}", millis(v)),
-        _ => millis(v),
+        Some(_) if at_least => format!("≥ {}", format(v)),
+        _ => format(v),
     }
 }
 
@@ -273,10 +284,13 @@ mod tests {
     }
 
     #[test]
-    fn a_latency_floor_says_so_and_no_data_stays_no_data() {
+    fn a_floor_says_so_and_no_data_stays_no_data() {
         assert_eq!(millis_at_least(Some(10_000.0), true), "≥ 10.00 s");
         assert_eq!(millis_at_least(Some(10_000.0), false), "10.00 s");
         assert_eq!(millis_at_least(None, true), NO_DATA);
+        assert_eq!(bytes_at_least(Some(1e9), true), "≥ 1 GB");
+        assert_eq!(bytes_at_least(Some(865_000.0), false), "865 kB");
+        assert_eq!(bytes_at_least(None, true), NO_DATA);
     }
 
     #[test]

@@ -255,6 +255,20 @@ fn fixture_pair_size_averages_are_windowed_sum_over_count() {
 }
 
 #[test]
+fn fixture_pair_size_p90s_interpolate_in_the_windowed_buckets() {
+    let s = snap(&fixture_pair(), 0, 1);
+    // Request sizes, bucket increases (le 1e5, 1e6, ..., +Inf): 1, 3, ..., 3.
+    // Rank 0.9 × 3 = 2.7 falls in (1e5, 1e6]: 1e5 + 9e5 × (2.7 − 1)/(3 − 1)
+    // = 865,000 bytes.
+    assert_close(s.request_size_p90, 865_000.0);
+    // Response sizes summed per le over 200, 400 and 500 (only 200 moved):
+    // le 1e4: 1, le 1e5: 3. Rank 2.7 in (1e4, 1e5]: 1e4 + 9e4 × 0.85 =
+    // 86,500 bytes.
+    assert_close(s.response_size_p90, 86_500.0);
+    assert_eq!(s.size_p90_at_least, [false, false]);
+}
+
+#[test]
 fn fixture_pair_gauges_come_from_the_current_scrape() {
     let s = snap(&fixture_pair(), 0, 1);
     // t0 has concurrent 4 and utilisation 0.4; the window ends at t5s.
@@ -588,6 +602,8 @@ fn an_absent_family_is_null_and_a_missing_direction_of_a_present_one_is_zero() {
         "latency_p99",
         "request_size_avg",
         "response_size_avg",
+        "request_size_p90",
+        "response_size_p90",
         "rate_limit_rejection_rate",
         "upstream_error_rate",
         "retry_rate",
@@ -630,6 +646,8 @@ fn no_traffic_means_no_latency_but_a_zero_request_rate() {
     assert_eq!(s.latency_p99, None);
     assert_eq!(s.request_size_avg, None);
     assert_eq!(s.response_size_avg, None);
+    assert_eq!(s.request_size_p90, None);
+    assert_eq!(s.response_size_p90, None);
     // 0 errors among 0 requests is no traffic, not a 0 % error rate (the
     // original printed 0 here).
     assert_eq!(s.error_rate_pct, None);

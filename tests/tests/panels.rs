@@ -42,7 +42,10 @@ const FIGURES: [(&str, &[&str]); 8] = [
     ("concurrency", &["workers", "utilisation"]),
     ("limiter", &["limit"]),
     ("errors", &["error-rate", "retry-rate", "errors-total"]),
-    ("sizes", &["request-avg", "response-avg"]),
+    (
+        "sizes",
+        &["request-avg", "response-avg", "request-p90", "response-p90"],
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
