@@ -30,6 +30,7 @@ const HIDDEN_POLL_MS: u64 = 30_000;
 
 /// Finds the relay, loads the variant list, then polls every variant.
 pub fn start(dashboard: Dashboard) {
+    let blocked = watch_csp(dashboard);
     leptos::task::spawn_local(async move {
         let base = match dashboard.view.with_untracked(|v| v.relay.clone()) {
             Some(base) => base,
@@ -39,9 +40,11 @@ pub fn start(dashboard: Dashboard) {
             match variants(&base).await {
                 Ok(body) => break body,
                 Err(e) => {
-                    dashboard
-                        .setup_error
-                        .set(Some(format!("cannot reach the relay: {e} (retrying)")));
+                    let message = blocked.get_untracked().map_or_else(
+                        || format!("cannot reach the relay: {e} (retrying)"),
+                        |uri| csp_message(&uri),
+                    );
+                    dashboard.setup_error.set(Some(message));
                     gloo_timers::future::sleep(Duration::from_secs(2)).await;
                 }
             }
@@ -58,6 +61,33 @@ pub fn start(dashboard: Dashboard) {
             ));
         }
     });
+}
+
+/// Watches for requests this page's Content-Security-Policy blocks: a page
+/// served by a zai-dash relay may connect only to that relay, so a
+/// `?relay=` on another origin fails there, and the browser tells the
+/// fetch only "failed". The blocked address, once seen, replaces the
+/// generic error.
+fn watch_csp(dashboard: Dashboard) -> RwSignal<Option<String>> {
+    let blocked = RwSignal::new(None);
+    let _ = window_event_listener_untyped("securitypolicyviolation", move |e| {
+        let field = |name: &str| Reflect::get(&e, &JsValue::from_str(name)).ok()?.as_string();
+        if field("effectiveDirective").as_deref() == Some("connect-src") {
+            let uri = field("blockedURI").unwrap_or_default();
+            dashboard.setup_error.set(Some(csp_message(&uri)));
+            blocked.set(Some(uri));
+        }
+    });
+    blocked
+}
+
+/// What the user reads when the page's own policy blocks the relay.
+fn csp_message(uri: &str) -> String {
+    format!(
+        "this page may not connect to {uri}: the relay that served it allows \
+         connections to itself only (Content-Security-Policy). Open the app \
+         from a static host to use another relay, or drop ?relay= from the link"
+    )
 }
 
 /// The relay named by a `config.json` beside `index.html`, for an app

@@ -824,3 +824,27 @@ async fn a_statically_hosted_app_uses_the_relay_in_its_link_where_cors_allows() 
     let cards = cards.map(|n| n.as_u64());
     assert_eq!(cards, Ok(Some(0)), "no variant without the relay: {error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_served_page_says_why_it_cannot_use_another_relay() {
+    // The relay's Content-Security-Policy lets its page connect to its own
+    // origin only; `localhost` is another origin than `127.0.0.1`.
+    let relay = demo(&[]).await;
+    let elsewhere = relay.url("").replace("127.0.0.1", "localhost");
+    let browser = open(&relay.url(&format!("/?relay={elsewhere}"))).await;
+    let error = wait_for("the policy named as the cause", || async {
+        let state = browser.attr("#connection", "data-state").await?;
+        let error = browser.text("#setup-error").await?;
+        if state == "disconnected" && error.contains("Content-Security-Policy") {
+            Ok(error)
+        } else {
+            Err(format!("{state}: {error:?}"))
+        }
+    })
+    .await;
+    assert!(
+        error.contains("http://localhost:"),
+        "names the address: {error}"
+    );
+    assert!(error.contains("static host"), "says what to do: {error}");
+}
