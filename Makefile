@@ -13,7 +13,7 @@ LISTEN ?= 127.0.0.1:8080
 # a decision, not an accident.
 BUNDLE_BUDGET ?= 216000
 
-.PHONY: demo test setup setup-browser app lint bench bench-browser clean
+.PHONY: demo test setup setup-browser app lint bench bench-browser bundle-profile clean
 
 ## demo: build the app and serve it on two simulated variants at http://$(LISTEN)
 demo: setup app
@@ -49,6 +49,12 @@ bench: setup
 clean:
 	cargo clean
 	rm -rf dist
+
+## bundle-profile: code bytes of the app's wasm per crate, and the largest
+## functions (a named build; needs Debian's wabt, installed here)
+bundle-profile:
+	bash scripts/setup.sh --profile
+	bash scripts/bundle-profile.sh
 
 ## bench-browser: the browser benchmark (tick, redraw, memory) in headless
 ## Chromium, on a build of the app with its benchmark page

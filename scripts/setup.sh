@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs what zai-dash needs to build (and, with --browser, to test) on a
-# fresh Debian machine with Rust. Idempotent: each step is skipped when the
-# exact pinned version is already there, so a warm run takes about a second.
+# Installs what zai-dash needs to build (and, with --browser, to test; with
+# --profile, to profile the bundle) on a fresh Debian machine with Rust.
+# Idempotent: each step is skipped when the exact pinned version is already
+# there, so a warm run takes about a second.
 # Reaches only crates.io, the npm registry and Debian's repositories; nothing
 # downloads a prebuilt binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 browser=false
+profile=false
 [ "${1:-}" = "--browser" ] && browser=true
+[ "${1:-}" = "--profile" ] && profile=true
 
 TRUNK_VERSION=0.21.14   # trunk 0.22 needs rustc >= 1.96.1
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
@@ -35,6 +38,7 @@ apt_install() {
 
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 $browser && apt_install chromium chromium-driver
+$profile && apt_install wabt
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || {
   step "rustup target add wasm32-unknown-unknown"
