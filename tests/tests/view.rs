@@ -765,6 +765,21 @@ async fn static_site() -> SocketAddr {
     addr
 }
 
+/// Waits until the app says it is disconnected from its relay with an
+/// error that contains `cause`; returns the error.
+async fn wait_for_disconnected(browser: &Browser, cause: &str) -> String {
+    wait_for(&format!("disconnected: {cause}"), || async {
+        let state = browser.attr("#connection", "data-state").await?;
+        let error = browser.text("#setup-error").await?;
+        if state == "disconnected" && error.contains(cause) {
+            Ok(error)
+        } else {
+            Err(format!("{state}: {error:?}"))
+        }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statically_hosted_app_uses_the_relay_in_its_link_where_cors_allows() {
     let site = static_site().await;
@@ -805,16 +820,7 @@ async fn a_statically_hosted_app_uses_the_relay_in_its_link_where_cors_allows() 
         .goto(&format!("{origin}/?relay={}", refusing.url("")))
         .await
         .expect("open the app on the other relay");
-    let error = wait_for("the relay refused", || async {
-        let state = browser.attr("#connection", "data-state").await?;
-        let error = browser.text("#setup-error").await?;
-        if state == "disconnected" && error.contains("cannot reach the relay") {
-            Ok(error)
-        } else {
-            Err(format!("{state}: {error:?}"))
-        }
-    })
-    .await;
+    let error = wait_for_disconnected(&browser, "cannot reach the relay").await;
     let cards = browser
         .eval(
             "return document.querySelectorAll('.variant-status').length;",
@@ -832,16 +838,7 @@ async fn a_relay_served_page_says_why_it_cannot_use_another_relay() {
     let relay = demo(&[]).await;
     let elsewhere = relay.url("").replace("127.0.0.1", "localhost");
     let browser = open(&relay.url(&format!("/?relay={elsewhere}"))).await;
-    let error = wait_for("the policy named as the cause", || async {
-        let state = browser.attr("#connection", "data-state").await?;
-        let error = browser.text("#setup-error").await?;
-        if state == "disconnected" && error.contains("Content-Security-Policy") {
-            Ok(error)
-        } else {
-            Err(format!("{state}: {error:?}"))
-        }
-    })
-    .await;
+    let error = wait_for_disconnected(&browser, "Content-Security-Policy").await;
     assert!(
         error.contains("http://localhost:"),
         "names the address: {error}"
