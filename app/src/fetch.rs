@@ -40,7 +40,7 @@ pub fn start(dashboard: Dashboard) {
             match variants(&base).await {
                 Ok(body) => break body,
                 Err(e) => {
-                    let message = blocked.get_untracked().map_or_else(
+                    let message = blocked.get_value().map_or_else(
                         || format!("cannot reach the relay: {e} (retrying)"),
                         |uri| csp_message(&uri),
                     );
@@ -67,15 +67,15 @@ pub fn start(dashboard: Dashboard) {
 /// served by a zai-dash relay may connect only to that relay, so a
 /// `?relay=` on another origin fails there, and the browser tells the
 /// fetch only "failed". The blocked address, once seen, replaces the
-/// generic error.
-fn watch_csp(dashboard: Dashboard) -> RwSignal<Option<String>> {
-    let blocked = RwSignal::new(None);
+/// generic error (read by the retry loop, so a plain stored value).
+fn watch_csp(dashboard: Dashboard) -> StoredValue<Option<String>> {
+    let blocked = StoredValue::new(None);
     let _ = window_event_listener_untyped("securitypolicyviolation", move |e| {
         let field = |name: &str| Reflect::get(&e, &JsValue::from_str(name)).ok()?.as_string();
         if field("effectiveDirective").as_deref() == Some("connect-src") {
             let uri = field("blockedURI").unwrap_or_default();
             dashboard.setup_error.set(Some(csp_message(&uri)));
-            blocked.set(Some(uri));
+            blocked.set_value(Some(uri));
         }
     });
     blocked
