@@ -29,6 +29,7 @@ pub enum PushError {
 
 /// One variant's history: scrape times, families present, resets, and a
 /// column per [`Slot`].
+#[derive(Clone)]
 pub struct Buffer {
     retention_ms: i64,
     max_rows: usize,

@@ -256,6 +256,7 @@ struct Target {
 /// What the extractor remembers of one raw series (a sample line's name
 /// and labels): where it goes, decided once when the series first
 /// appears, and for a counter its last value.
+#[derive(Clone)]
 struct SeriesState {
     /// The column it feeds, or `None` for a series no panel uses.
     feed: Option<Feed>,
@@ -279,7 +280,7 @@ const FORGET_AFTER: u64 = 720;
 
 /// Turns successive scrapes of one variant into [`Record`]s, keeping the
 /// previous value of every raw counter series for reset detection.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Extractor {
     schema: Vec<Slot>,
     index: HashMap<Slot, usize>,

@@ -261,26 +261,13 @@ impl Cache {
             self.series = compute(buffer, grid);
             return &self.series;
         };
-        // Reusable: final before, and untouched by eviction since.
-        let reuse_from = self.final_from.max(first_row + grid.lookback_ms);
-        let reuse_to = self.final_to;
-        let reused = match self.grid {
-            Some(old)
-                if old.step_ms == grid.step_ms
-                    && old.lookback_ms == grid.lookback_ms
-                    && reuse_from.max(old.first_ms) < reuse_to =>
-            {
-                self.merge(
-                    buffer,
-                    grid,
-                    old,
-                    reuse_from.max(old.first_ms),
-                    reuse_to,
-                    &compute,
-                )
-            }
-            _ => None,
-        };
+        let reused = self
+            .grid
+            .and_then(|old| {
+                let range = self.reusable(old, grid, first_row)?;
+                Some((old, range))
+            })
+            .and_then(|(old, (from, to))| self.merge(buffer, grid, old, from, to, &compute));
         self.series = reused.unwrap_or_else(|| compute(buffer, grid));
         self.grid = Some(*grid);
         self.final_from = first_row + grid.lookback_ms;
@@ -290,8 +277,27 @@ impl Cache {
         &self.series
     }
 
-    /// The new grid's series from cached points in `[from, to)` and fresh
-    /// ones elsewhere; `None` when the series names changed.
+    /// The times `[from, to)` whose cached points `grid` can reuse: on the
+    /// old grid (same step, alignment and lookback, so a new point there
+    /// *is* an old point), final when cached, and untouched by eviction
+    /// since (their lookback starts at or after the oldest row). `None`
+    /// when nothing qualifies.
+    fn reusable(&self, old: Grid, grid: &Grid, first_row: i64) -> Option<(i64, i64)> {
+        let same_points = old.step_ms == grid.step_ms
+            && old.lookback_ms == grid.lookback_ms
+            && old.first_ms.rem_euclid(old.step_ms) == grid.first_ms.rem_euclid(grid.step_ms);
+        let old_end = old.first_ms + old.len as i64 * old.step_ms;
+        let from = self
+            .final_from
+            .max(first_row + grid.lookback_ms)
+            .max(old.first_ms);
+        let to = self.final_to.min(old_end);
+        (same_points && from < to).then_some((from, to))
+    }
+
+    /// The new grid's series from cached points in `[from, to)` (a range
+    /// [`Cache::reusable`] vouched for) and fresh ones elsewhere; `None`
+    /// when the series names changed.
     fn merge(
         &self,
         buffer: &Buffer,
