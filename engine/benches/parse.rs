@@ -13,10 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use zai_dash_engine::format::{write_family_header, write_float, write_sample};
 use zai_dash_engine::parse::{MetricType, parse};
 
-const FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-));
+const FIXTURE: &str = zai_dash_fixtures::VARIANT;
 
 /// xorshift64: deterministic values without a `rand` dependency.
 struct Rng(u64);

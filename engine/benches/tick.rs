@@ -28,10 +28,7 @@ use zai_dash_engine::parse::{Sample, parse};
 use zai_dash_engine::series::{self, Cache, Grid, Series};
 use zai_dash_engine::snapshot::{MetricSnapshot, snapshot};
 
-const FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-));
+const FIXTURE: &str = zai_dash_fixtures::VARIANT;
 
 /// Scrape interval.
 const STEP_MS: i64 = 5_000;

@@ -944,8 +944,8 @@ mod tests {
 
     // ---- fixtures ----------------------------------------------------------
 
-    const T0: &str = include_str!("../../../shared/fixtures/reconstructed-variant.prom");
-    const T5: &str = include_str!("../../../shared/fixtures/reconstructed-variant-t5s.prom");
+    const T0: &str = zai_dash_fixtures::VARIANT;
+    const T5: &str = zai_dash_fixtures::VARIANT_T5S;
 
     /// `(labels other than le, le, value)` of every
     /// `zai_proxy_request_duration_seconds_bucket` line; `le` is the last label

@@ -20,14 +20,8 @@ use zai_dash_engine::parse::parse;
 use zai_dash_engine::series::{self, Grid};
 use zai_dash_engine::snapshot::{MetricSnapshot, QuotaWindowState, snapshot};
 
-const FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-));
-const FIXTURE_T5S: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant-t5s.prom"
-));
+const FIXTURE: &str = zai_dash_fixtures::VARIANT;
+const FIXTURE_T5S: &str = zai_dash_fixtures::VARIANT_T5S;
 
 // ---------------------------------------------------------------- helpers
 

@@ -36,10 +36,7 @@ use flate2::{Compression, write::GzEncoder};
 use tokio::net::TcpListener;
 use zai_dash_server::{config::ServeConfig, serve};
 
-const FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-));
+const FIXTURE: &str = zai_dash_fixtures::VARIANT;
 
 /// Concurrent connections of the throughput scenarios.
 const CONNECTIONS: usize = 16;

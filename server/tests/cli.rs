@@ -6,14 +6,8 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-const FIXTURE_T0: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-);
-const FIXTURE_T5: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant-t5s.prom"
-);
+const FIXTURE_T0: &str = zai_dash_fixtures::VARIANT_PATH;
+const FIXTURE_T5: &str = zai_dash_fixtures::VARIANT_T5S_PATH;
 
 /// Runs `zai-dash args…` with `stdin` piped in.
 fn zai_dash(args: &[&str], stdin: &str) -> Output {

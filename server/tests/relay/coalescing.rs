@@ -12,10 +12,7 @@ use zai_dash_server::relay::Settings;
 
 use crate::support::*;
 
-const FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/reconstructed-variant.prom"
-));
+const FIXTURE: &str = zai_dash_fixtures::VARIANT;
 
 /// Settings that reuse an answer for a minute: longer than any test.
 fn reusing() -> Settings {
