@@ -17,8 +17,8 @@
 //!   zai-proxy series the panels need, with per-series counter-reset
 //!   stitching.
 //! - [`buffer`]: a time-bounded rolling buffer of records per variant.
-//! - [`promql`]: `rate`, `increase`, `irate`, `histogram_quantile` and exact
-//!   totals, matching Prometheus' own rules.
+//! - [`promql`]: `rate`, `increase` and `histogram_quantile`, matching
+//!   Prometheus' own rules.
 //! - [`series`]: the time series each panel draws, on an aligned grid.
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.

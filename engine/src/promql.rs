@@ -1,6 +1,5 @@
 //! PromQL's counter and histogram math, computed client-side: `rate`,
-//! `increase`, `irate` and `histogram_quantile`, plus an exact
-//! (non-extrapolated) counter total and a "no traffic"-aware ratio.
+//! `increase` and `histogram_quantile`, plus a "no traffic"-aware ratio.
 //!
 //! Each function transcribes the Prometheus source, so a number on screen is
 //! the number the same PromQL query would return from a Prometheus server:
@@ -17,7 +16,7 @@
 //! time, with NaN values already removed. They neither sort nor filter: the
 //! caller selects the points of the window. Since Prometheus 3.0 a range
 //! selector `x[range]` evaluated at `end` is left-open, (end − range, end], so
-//! a sample exactly at [`Range::start`] is not part of the selection; if one is
+//! a sample exactly at [`Span::start`] is not part of the selection; if one is
 //! passed anyway it is used like any other point. Series functions consume
 //! their iterator once; nothing in this module allocates.
 //!
@@ -36,13 +35,14 @@ pub struct Point {
     pub v: f64,
 }
 
-/// A range selector's bounds in seconds: PromQL `x[range]` evaluated at `end`
-/// covers (end − range, end].
+/// The span of a range selector, in seconds: PromQL `x[range]` evaluated at
+/// `end` covers (end − range, end]. (Not [`view::Range`](crate::view::Range),
+/// the time range on screen, live or fixed.)
 ///
 /// `start` is where extrapolation may reach back to and `end − start` is the
 /// divisor of [`rate`].
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Range {
+pub struct Span {
     /// Lower bound (exclusive in Prometheus ≥ 3.0), i.e. `end − range`.
     pub start: f64,
     /// Upper bound (inclusive): the evaluation time.
@@ -61,8 +61,8 @@ pub struct Range {
 /// `None` when fewer than 2 points are given: Prometheus drops the series
 /// (no output, not 0). Also `None` when all points share one timestamp, which
 /// Prometheus' storage cannot hold and which leaves no interval to scale by.
-pub fn increase<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Option<f64> {
-    CounterWalk::new(points)?.increase(range)
+pub fn increase<I: IntoIterator<Item = Point>>(points: I, span: Span) -> Option<f64> {
+    CounterWalk::new(points)?.increase(span)
 }
 
 /// PromQL `rate(x[range])` for one counter series: [`increase`] divided by the
@@ -71,8 +71,8 @@ pub fn increase<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Optio
 ///
 /// `None` in the cases where [`increase`] is `None`, and for an empty or
 /// inverted range (PromQL rejects a zero range at parse time).
-pub fn rate<I: IntoIterator<Item = Point>>(points: I, range: Range) -> Option<f64> {
-    CounterWalk::new(points)?.rate(range)
+pub fn rate<I: IntoIterator<Item = Point>>(points: I, span: Span) -> Option<f64> {
+    CounterWalk::new(points)?.rate(span)
 }
 
 /// One pass over a counter series' points (one series, ascending time):
@@ -123,18 +123,18 @@ impl CounterWalk {
     }
 
     /// [`increase`] of the points walked.
-    pub fn increase(&self, range: Range) -> Option<f64> {
-        let (delta, factor) = self.extrapolated(range)?;
+    pub fn increase(&self, span: Span) -> Option<f64> {
+        let (delta, factor) = self.extrapolated(span)?;
         Some(delta * factor)
     }
 
     /// [`rate`] of the points walked.
-    pub fn rate(&self, range: Range) -> Option<f64> {
-        let seconds = range.end - range.start;
+    pub fn rate(&self, span: Span) -> Option<f64> {
+        let seconds = span.end - span.start;
         if seconds <= 0.0 {
             return None;
         }
-        let (delta, factor) = self.extrapolated(range)?;
+        let (delta, factor) = self.extrapolated(span)?;
         // `factor /= ms.Range.Seconds()` before `resultFloat *= factor`, in
         // that order, so the result is bit-identical to Prometheus'.
         Some(delta * (factor / seconds))
@@ -144,7 +144,7 @@ impl CounterWalk {
     /// (prometheus/prometheus promql/functions.go), for a counter.
     ///
     /// `increase = delta · factor`; `rate = delta · (factor / range)`.
-    fn extrapolated(&self, range: Range) -> Option<(f64, f64)> {
+    fn extrapolated(&self, span: Span) -> Option<(f64, f64)> {
         let CounterWalk {
             first,
             last,
@@ -161,8 +161,8 @@ impl CounterWalk {
         }
         let delta = last.v - first.v + reset_compensation;
 
-        let mut to_start = first.t - range.start;
-        let mut to_end = range.end - last.t;
+        let mut to_start = first.t - span.start;
+        let mut to_end = span.end - last.t;
         let average = sampled / intervals as f64;
         let threshold = average * 1.1;
         // `>=`, as in the source: a gap of exactly 1.1 intervals counts as "the
@@ -184,73 +184,6 @@ impl CounterWalk {
         }
         Some((delta, (sampled + to_start + to_end) / sampled))
     }
-}
-
-/// PromQL `irate(x[range])` for one counter series: the per-second increase
-/// between the last two points, for panels that want the latest speed rather
-/// than a window average.
-///
-/// Follows `instantValue(isRate=true)`: on a reset (last < previous) the
-/// counter is taken to have restarted from 0, so the result is `last / Δt`.
-/// `None` with fewer than 2 points, or when the last two share a timestamp
-/// (Prometheus drops the series rather than divide by zero).
-pub fn irate<I: IntoIterator<Item = Point>>(points: I) -> Option<f64> {
-    let mut iter = points.into_iter();
-    let mut previous = iter.next()?;
-    let mut last = iter.next()?;
-    for point in iter {
-        previous = last;
-        last = point;
-    }
-    let interval = last.t - previous.t;
-    if interval == 0.0 {
-        return None;
-    }
-    let increase = if last.v < previous.v {
-        last.v
-    } else {
-        last.v - previous.v
-    };
-    Some(increase / interval)
-}
-
-/// The exact amount a counter grew over the given points, without
-/// extrapolation, and how many resets that involved.
-///
-/// Used for totals that should be whole numbers ("N requests in the last
-/// hour") where [`increase`]'s extrapolation would show fractions.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Total {
-    /// Sum of the increases between consecutive points.
-    pub value: f64,
-    /// Number of consecutive pairs where the value dropped (counter resets).
-    pub resets: u32,
-}
-
-/// Sums the increases between consecutive points of one counter series: each
-/// pair adds `cur − prev`, or `cur` when the counter reset (`cur < prev`,
-/// counting from a restart at 0). No extrapolation.
-///
-/// `None` with fewer than 2 points: one sample says nothing about growth.
-pub fn exact_total<I: IntoIterator<Item = Point>>(points: I) -> Option<Total> {
-    let mut iter = points.into_iter();
-    let mut previous = iter.next()?;
-    let mut total = Total {
-        value: 0.0,
-        resets: 0,
-    };
-    let mut any_pair = false;
-    for point in iter {
-        if point.v < previous.v {
-            total.value += point.v;
-            total.resets = total.resets.saturating_add(1);
-        } else {
-            total.value += point.v - previous.v;
-        }
-        previous = point;
-        any_pair = true;
-    }
-    any_pair.then_some(total)
 }
 
 /// One classic-histogram bucket: the cumulative `count` of observations
@@ -282,7 +215,8 @@ pub struct Bucket {
 /// - fewer than 2 buckets after merging → NaN; 0 observations → NaN (show
 ///   "no traffic", not 0);
 /// - rank in the `+Inf` bucket → the second-highest `le` (an understatement:
-///   see [`quantile_bucket`] to label it "≥ X");
+///   [`Window::quantile_estimates`](crate::buffer::Window::quantile_estimates)
+///   says when to label it "≥ X");
 /// - rank in the lowest bucket → interpolated from 0 if its `le > 0`, else that
 ///   `le` itself.
 ///
@@ -304,7 +238,7 @@ pub fn histogram_quantile(q: f64, buckets: &[Bucket]) -> f64 {
 /// The bucket a quantile falls in, so a panel can say "p99 ≥ 120 s" when the
 /// interpolated value would be a floor rather than an estimate.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct QuantileBounds {
+pub(crate) struct QuantileBounds {
     /// Lower edge: the previous bucket's `le`, 0 for a lowest bucket with
     /// `le > 0`, −Inf for a lowest bucket with `le ≤ 0`.
     pub lower: f64,
@@ -321,7 +255,7 @@ pub struct QuantileBounds {
 /// buckets, or 0 observations. (For `q = 0` with an empty lowest bucket the
 /// bucket is still reported, although Prometheus' interpolation gives 0/0 =
 /// NaN there.)
-pub fn quantile_bucket(q: f64, buckets: &[Bucket]) -> Option<QuantileBounds> {
+pub(crate) fn quantile_bucket(q: f64, buckets: &[Bucket]) -> Option<QuantileBounds> {
     match locate(q, buckets) {
         Located::NoBucket(_) => None,
         Located::InfBucket { highest_finite } => Some(QuantileBounds {
@@ -531,7 +465,7 @@ mod tests {
     }
 
     const INF: f64 = f64::INFINITY;
-    const WINDOW_0_60: Range = Range {
+    const WINDOW_0_60: Span = Span {
         start: 0.0,
         end: 60.0,
     };
@@ -570,11 +504,11 @@ mod tests {
         // sampled 30, avg 10, threshold 11; toStart 5 kept; toZero 30·(8/7) ≈ 34.3
         // no clamp; toEnd 40−35 = 5 kept → 7·(30+5+5)/30 = 9.333…
         let series = [(5.0, 8.0), (15.0, 2.0), (25.0, 6.0), (35.0, 1.0)];
-        let range = Range {
+        let span = Span {
             start: 0.0,
             end: 40.0,
         };
-        assert_close(increase(points(&series), range).unwrap(), 7.0 * 40.0 / 30.0);
+        assert_close(increase(points(&series), span).unwrap(), 7.0 * 40.0 / 30.0);
     }
 
     #[test]
@@ -613,11 +547,11 @@ mod tests {
         // With `>` it would be 8·(8+8.8+4)/8 = 20.8.
         let threshold = 8.0 * 1.1;
         let series = [(threshold, 100.0), (threshold + 8.0, 108.0)];
-        let range = Range {
+        let span = Span {
             start: 0.0,
             end: threshold + 12.0,
         };
-        assert_close(increase(points(&series), range).unwrap(), 16.0);
+        assert_close(increase(points(&series), span).unwrap(), 16.0);
     }
 
     #[test]
@@ -637,11 +571,7 @@ mod tests {
         let one = [(30.0, 5.0)];
         assert_eq!(increase(points(&one), WINDOW_0_60), None);
         assert_eq!(rate(points(&one), WINDOW_0_60), None);
-        assert_eq!(irate(points(&one)), None);
-        assert_eq!(exact_total(points(&one)), None);
         assert_eq!(increase(points(&[]), WINDOW_0_60), None);
-        assert_eq!(irate(points(&[])), None);
-        assert_eq!(exact_total(points(&[])), None);
     }
 
     #[test]
@@ -651,7 +581,7 @@ mod tests {
         let same_time = [(30.0, 5.0), (30.0, 7.0)];
         assert_eq!(increase(points(&same_time), WINDOW_0_60), None);
         // A zero-length range has no per-second meaning (PromQL rejects `x[0s]`).
-        let empty = Range {
+        let empty = Span {
             start: 60.0,
             end: 60.0,
         };
@@ -663,68 +593,6 @@ mod tests {
         // delta 0: Some(0.0), not None; the zero clamp needs delta > 0.
         let series = [(10.0, 7.0), (40.0, 7.0)];
         assert_eq!(increase(points(&series), WINDOW_0_60), Some(0.0));
-    }
-
-    // ---- irate ---------------------------------------------------------------
-
-    #[test]
-    fn spec_vector_irate_uses_the_last_two_points() {
-        // (35,40) → (50,55): 15 / 15 s = 1.0/s; earlier points are ignored.
-        assert_eq!(irate(points(&SPEC_SERIES)), Some(1.0));
-        // Reset (35,55) → (50,3): counter restarted from 0, so 3 / 15 s = 0.2/s.
-        assert_close(irate(points(&[(35.0, 55.0), (50.0, 3.0)])).unwrap(), 0.2);
-    }
-
-    #[test]
-    fn irate_with_equal_last_timestamps_is_dropped() {
-        // Δt = 0: Prometheus returns no sample rather than ±Inf.
-        assert_eq!(
-            irate(points(&[(20.0, 1.0), (35.0, 4.0), (35.0, 9.0)])),
-            None
-        );
-    }
-
-    // ---- exact_total ---------------------------------------------------------
-
-    #[test]
-    fn exact_total_sums_deltas_and_counts_resets() {
-        // 5→9: +4; 9→2 reset: +2; 2→4: +2; 4→1 reset: +1; 1→3: +2 → 11, 2 resets.
-        let series = [
-            (0.0, 5.0),
-            (5.0, 9.0),
-            (10.0, 2.0),
-            (15.0, 4.0),
-            (20.0, 1.0),
-            (25.0, 3.0),
-        ];
-        assert_eq!(
-            exact_total(points(&series)),
-            Some(Total {
-                value: 11.0,
-                resets: 2
-            })
-        );
-    }
-
-    #[test]
-    fn exact_total_does_not_extrapolate() {
-        // Spec series: 15 + 15 + 15 = 45 (increase() over [0,60] says 60).
-        assert_eq!(
-            exact_total(points(&SPEC_SERIES)),
-            Some(Total {
-                value: 45.0,
-                resets: 0
-            })
-        );
-        // Reset series of the increase test: +15, reset +5, +15 = 35, 1 reset.
-        let series = [(5.0, 10.0), (20.0, 25.0), (35.0, 5.0), (50.0, 20.0)];
-        assert_eq!(
-            exact_total(points(&series)),
-            Some(Total {
-                value: 35.0,
-                resets: 1
-            })
-        );
     }
 
     // ---- histogram_quantile --------------------------------------------------
@@ -992,8 +860,10 @@ mod tests {
                 .iter()
                 .find(|&&(s, l, _)| s == series && l == le)
                 .expect("same series in both scrapes");
-            let total = exact_total([Point { t: 0.0, v: before }, Point { t: 5.0, v: now }]);
-            (le, total.expect("two points").value)
+            // No counter reset between the two scrapes: the increase is the
+            // difference.
+            assert!(now >= before, "no reset between the fixture scrapes");
+            (le, now - before)
         });
         let window = sum_by_le(deltas);
         // Only status_code="200" moved: le ≤ 2.5 +0, le=5 +1, le=10 +1, le=30 +2,

@@ -149,8 +149,38 @@ fn is_request(slot: &Slot) -> bool {
 }
 
 /// Computes the snapshot of `variant` over `window`.
+///
+/// # Example
+///
+/// ```
+/// use zai_dash_engine::{buffer::Buffer, parse::parse, snapshot::snapshot};
+///
+/// let exposition = |ok: u32, failed: u32, in_flight: u32| {
+///     format!(
+///         "# TYPE zai_proxy_requests_total counter\n\
+///          zai_proxy_requests_total{{status_code=\"200\"}} {ok}\n\
+///          zai_proxy_requests_total{{status_code=\"500\"}} {failed}\n\
+///          ## TYPE zai_proxy_concurrent_requests gauge\n\
+///          zai_proxy_concurrent_requests {in_flight}\n"
+///     )
+/// };
+/// let t0 = 1_700_000_000_000;
+/// let mut buffer = Buffer::default();
+/// buffer.push(t0, &parse(&exposition(90, 10, 2)))?;
+/// buffer.push(t0 + 10_000, &parse(&exposition(108, 12, 5)))?;
+///
+/// let s = snapshot("production", &buffer.window(t0, t0 + 10_000));
+/// assert_eq!(s.window_seconds, 10.0);
+/// assert_eq!((s.requests_2xx, s.requests_5xx), (Some(18.0), Some(2.0)));
+/// assert_eq!(s.req_rate, Some(2.0)); // 20 requests in 10 s
+/// assert_eq!(s.error_rate_pct, Some(10.0));
+/// assert_eq!(s.concurrent_requests, Some(5.0));
+/// // No latency histogram in the exposition: no figure, never 0.
+/// assert_eq!(s.latency_p50, None);
+/// # Ok::<(), zai_dash_engine::buffer::PushError>(())
+/// ```
 pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
-    let range = window.range();
+    let span = window.span();
     // A counter series appears at its first increment, so within a family
     // that is present a missing series means 0 — given two rows to compare.
     // A family that is absent, or a single row, stays `None`.
@@ -195,9 +225,9 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     };
 
     MetricSnapshot {
-        timestamp: (range.end * 1000.0).round() as i64,
+        timestamp: (span.end * 1000.0).round() as i64,
         variant: variant.to_owned(),
-        window_seconds: range.end - range.start,
+        window_seconds: span.end - span.start,
         requests_2xx: requests('2'),
         requests_4xx: requests('4'),
         requests_5xx: requests('5'),

@@ -132,7 +132,7 @@ const POW10: [f64; 16] = [
 
 /// `v` with `decimals` (at most 15) digits after the point, rounded as
 /// `format!("{v:.decimals$}")` rounds: to the nearest, ties to even, on the
-/// exact binary value. From 1e18 up it reads like [`scientific`].
+/// exact binary value. From 1e18 up it is scientific, like `1.23e21`.
 ///
 /// Written by hand for size: core's float formatting (Grisu with a Dragon4
 /// fallback, for every f64 at any precision) is about 7 KB of the app's

@@ -18,7 +18,7 @@ use zai_dash_engine::format::{
     write_family_header, write_float, write_labels, write_sample, write_sample_with_timestamp,
 };
 use zai_dash_engine::parse::{
-    Family, MetricType, ParseError, ParseErrorKind, Sample, Scrape, parse,
+    FamilyHeader, MetricType, ParseError, ParseErrorKind, Sample, Scrape, parse,
 };
 
 const FIXTURE: &str = zai_dash_fixtures::VARIANT;
@@ -469,17 +469,17 @@ fn help_and_type_lines_declare_families_in_order_of_appearance() {
     assert_eq!(
         scrape.families,
         [
-            Family {
+            FamilyHeader {
                 name: "a",
                 kind: MetricType::Counter,
                 help: Some(Cow::Borrowed("First."))
             },
-            Family {
+            FamilyHeader {
                 name: "b",
                 kind: MetricType::Gauge,
                 help: None
             },
-            Family {
+            FamilyHeader {
                 name: "c",
                 kind: MetricType::Untyped,
                 help: Some(Cow::Borrowed("Only help."))
@@ -1377,9 +1377,9 @@ proptest! {
         let scrape = parse(&text);
         prop_assert_eq!(&scrape.errors, &[], "{}", text);
 
-        let expected_families: Vec<Family<'_>> = families
+        let expected_families: Vec<FamilyHeader<'_>> = families
             .iter()
-            .map(|f| Family { name: &f.name, kind: f.kind, help: Some(Cow::Borrowed(f.help.as_str())) })
+            .map(|f| FamilyHeader { name: &f.name, kind: f.kind, help: Some(Cow::Borrowed(f.help.as_str())) })
             .collect();
         prop_assert_eq!(&scrape.families, &expected_families);
 

@@ -1,230 +1,25 @@
-//! A rolling, in-memory history of one variant's [`Record`]s.
-//!
-//! The dashboard keeps history in the browser only (the relay is
-//! stateless), so memory is the budget: the buffer is columnar, one
-//! `f64` per slot per scrape plus a timestamp, bounded both by age and by
-//! row count. Pushing is O(1) amortised; a [`Window`] is a pair of row
-//! indices found by binary search, so queries never copy the buffer.
+//! [`Window`]: the queries over a time window of a [`Buffer`] (rates,
+//! increases, exact totals, latest gauges, histogram quantiles), walking
+//! its columns in place.
 
 use std::collections::VecDeque;
 
+use super::Buffer;
 use crate::{
-    extract::{Extractor, Family, FamilySet, HistPart, Histogram, Record, Slot},
-    parse::Scrape,
-    promql::{self, Bucket, CounterWalk, Point, Range},
+    extract::{Family, HistPart, Histogram, Slot},
+    promql::{self, Bucket, CounterWalk, Point, Span},
 };
 
-/// How long history is kept by default: 24 hours.
-pub const DEFAULT_RETENTION_MS: i64 = 24 * 3600 * 1000;
-
-/// The default row cap: 24 hours of scrapes every 5 seconds.
-pub const DEFAULT_MAX_ROWS: usize = 17_280;
-
-/// Why a scrape was not added.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PushError {
-    /// Its timestamp is not after the newest row's (the clock went back).
-    OutOfOrder,
-}
-
-/// One variant's history: scrape times, families present, resets, and a
-/// column per [`Slot`].
-#[derive(Clone)]
-pub struct Buffer {
-    retention_ms: i64,
-    max_rows: usize,
-    extractor: Extractor,
-    times: VecDeque<i64>,
-    families: VecDeque<FamilySet>,
-    resets: VecDeque<u32>,
-    columns: Vec<VecDeque<f64>>,
-}
-
-impl Default for Buffer {
-    fn default() -> Self {
-        Buffer::new(DEFAULT_RETENTION_MS, DEFAULT_MAX_ROWS)
-    }
-}
-
-impl Buffer {
-    /// An empty buffer keeping rows for `retention_ms` and at most
-    /// `max_rows` of them.
-    pub fn new(retention_ms: i64, max_rows: usize) -> Self {
-        Buffer {
-            retention_ms,
-            max_rows: max_rows.max(2),
-            extractor: Extractor::new(),
-            times: VecDeque::new(),
-            families: VecDeque::new(),
-            resets: VecDeque::new(),
-            columns: Vec::new(),
-        }
-    }
-
-    /// Adds the scrape taken at `t_ms` (Unix milliseconds) and drops rows
-    /// that fell out of the retention.
-    pub fn push(&mut self, t_ms: i64, scrape: &Scrape<'_>) -> Result<(), PushError> {
-        if self.times.back().is_some_and(|&last| t_ms <= last) {
-            return Err(PushError::OutOfOrder);
-        }
-        let record = self.extractor.push(scrape);
-        self.push_record(t_ms, record);
-        Ok(())
-    }
-
-    fn push_record(&mut self, t_ms: i64, record: Record) {
-        let rows = self.times.len();
-        let schema = self.extractor.schema();
-        while self.columns.len() < record.values.len() {
-            // A counter slot that appears now was zero before: a lazily
-            // created series has simply not been incremented yet. A gauge
-            // that appears now was absent before.
-            let fill = if schema[self.columns.len()].is_counter() {
-                0.0
-            } else {
-                f64::NAN
-            };
-            let mut col = VecDeque::new();
-            reserve(&mut col, rows + 1, self.max_rows);
-            col.extend(std::iter::repeat_n(fill, rows));
-            self.columns.push(col);
-        }
-        let max_rows = self.max_rows;
-        reserve(&mut self.times, rows + 1, max_rows);
-        reserve(&mut self.families, rows + 1, max_rows);
-        reserve(&mut self.resets, rows + 1, max_rows);
-        self.times.push_back(t_ms);
-        self.families.push_back(record.families);
-        self.resets.push_back(record.resets);
-        for (i, col) in self.columns.iter_mut().enumerate() {
-            reserve(col, rows + 1, max_rows);
-            col.push_back(record.values.get(i).copied().unwrap_or(f64::NAN));
-        }
-        while self.times.len() > self.max_rows
-            || self
-                .times
-                .front()
-                .is_some_and(|&first| t_ms - first > self.retention_ms)
-        {
-            self.times.pop_front();
-            self.families.pop_front();
-            self.resets.pop_front();
-            for col in &mut self.columns {
-                col.pop_front();
-            }
-        }
-    }
-
-    /// Number of rows kept.
-    pub fn len(&self) -> usize {
-        self.times.len()
-    }
-
-    /// Whether no scrape has been kept.
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-
-    /// Time of the oldest row kept (Unix ms).
-    pub fn first_time(&self) -> Option<i64> {
-        self.times.front().copied()
-    }
-
-    /// Time of the newest row (Unix ms).
-    pub fn last_time(&self) -> Option<i64> {
-        self.times.back().copied()
-    }
-
-    /// The slots seen so far, in column order.
-    pub fn schema(&self) -> &[Slot] {
-        self.extractor.schema()
-    }
-
-    /// Bytes of heap held by the rows (capacity, not just length), for the
-    /// memory figures in the README and the browser benchmark.
-    pub fn heap_bytes(&self) -> usize {
-        self.times.capacity() * size_of::<i64>()
-            + self.families.capacity() * size_of::<FamilySet>()
-            + self.resets.capacity() * size_of::<u32>()
-            + self
-                .columns
-                .iter()
-                .map(|c| c.capacity() * size_of::<f64>())
-                .sum::<usize>()
-    }
-
-    /// The newest `rows` rows (fewer if the buffer holds fewer), spanning
-    /// exactly from the first of them to the last: two rows give the rate
-    /// between the two latest scrapes, with nothing to extrapolate.
-    pub fn latest_rows(&self, rows: usize) -> Window<'_> {
-        let hi = self.times.len();
-        let lo = hi.saturating_sub(rows);
-        let (start, end) = match (self.times.get(lo), self.times.back()) {
-            (Some(&s), Some(&e)) => (s, e),
-            _ => (0, 0),
-        };
-        self.rows(lo, hi, start, end)
-    }
-
-    /// The window of rows `lo..hi` over the range `[start_ms, end_ms]`.
-    fn rows(&self, lo: usize, hi: usize, start_ms: i64, end_ms: i64) -> Window<'_> {
-        Window {
-            buffer: self,
-            lo,
-            hi,
-            range: Range {
-                start: start_ms as f64 / 1000.0,
-                end: end_ms as f64 / 1000.0,
-            },
-        }
-    }
-
-    /// Times (Unix ms) of the rows in `[start_ms, end_ms]` at which a
-    /// counter reset was seen: markers for the charts.
-    pub fn reset_times(&self, start_ms: i64, end_ms: i64) -> impl Iterator<Item = i64> + '_ {
-        let w = self.window(start_ms, end_ms);
-        self.times
-            .range(w.lo..w.hi)
-            .zip(self.resets.range(w.lo..w.hi))
-            .filter(|(_, r)| **r > 0)
-            .map(|(t, _)| *t)
-    }
-
-    /// The rows with `start_ms <= t <= end_ms`. Both ends are inclusive so
-    /// that a window spanning exactly two scrapes contains both.
-    pub fn window(&self, start_ms: i64, end_ms: i64) -> Window<'_> {
-        let lo = self.times.partition_point(|&t| t < start_ms);
-        let hi = self.times.partition_point(|&t| t <= end_ms).max(lo);
-        // Before its first row the buffer knows nothing: the dashboard was
-        // not watching, which is unknown, not zero traffic. So the range
-        // starts no earlier than that row, and a 1 h rate taken a minute
-        // after the page opened is a rate over that minute, not a sixtieth
-        // of it. Prometheus, holding the whole history, would see the same.
-        let start_ms = self
-            .times
-            .front()
-            .map_or(start_ms, |&first| start_ms.max(first));
-        self.rows(lo, hi, start_ms, end_ms)
-    }
-}
-
-/// Grows `deque` to hold `needed` items, doubling but never past `cap`,
-/// so a full buffer holds exactly its rows instead of up to twice as many.
-fn reserve<T>(deque: &mut VecDeque<T>, needed: usize, cap: usize) {
-    if deque.capacity() < needed {
-        let target = (deque.capacity() * 2).clamp(needed, cap.max(needed));
-        deque.reserve_exact(target - deque.len());
-    }
-}
-
-/// A time window of a [`Buffer`]: the rows it covers and the PromQL range
+/// A time window of a [`Buffer`]: the rows it covers and the PromQL span
 /// used for extrapolation.
 #[derive(Clone, Copy)]
 pub struct Window<'a> {
-    buffer: &'a Buffer,
-    lo: usize,
-    hi: usize,
-    range: Range,
+    pub(super) buffer: &'a Buffer,
+    /// The first row in the window.
+    pub(super) lo: usize,
+    /// One past the last row in the window.
+    pub(super) hi: usize,
+    pub(super) span: Span,
 }
 
 impl<'a> Window<'a> {
@@ -238,9 +33,9 @@ impl<'a> Window<'a> {
         self.hi == self.lo
     }
 
-    /// The window's bounds in seconds.
-    pub fn range(&self) -> Range {
-        self.range
+    /// The window's bounds in seconds, as a PromQL range selector's.
+    pub fn span(&self) -> Span {
+        self.span
     }
 
     /// Time of the newest row in the window (Unix ms).
@@ -359,12 +154,6 @@ impl<'a> Window<'a> {
         })
     }
 
-    /// The bucket a quantile falls in: its bounds, for error bars.
-    /// ([`Window::quantile_estimates`] says when a value is only a floor.)
-    pub fn quantile_bounds(&self, hist: Histogram, q: f64) -> Option<promql::QuantileBounds> {
-        promql::quantile_bucket(q, &self.buckets(hist))
-    }
-
     /// `rate(_sum) / rate(_count)` of a histogram: its mean observation.
     pub fn mean(&self, hist: Histogram) -> Option<f64> {
         let sum = self.increase(&Slot::Hist(hist, HistPart::Sum))?;
@@ -429,11 +218,11 @@ impl<'a> Window<'a> {
     }
 
     fn column_increase(&self, i: usize) -> Option<f64> {
-        self.column_points(i).walk()?.increase(self.range)
+        self.column_points(i).walk()?.increase(self.span)
     }
 
     fn column_rate(&self, i: usize) -> Option<f64> {
-        self.column_points(i).walk()?.rate(self.range)
+        self.column_points(i).walk()?.rate(self.span)
     }
 
     /// Last minus first present value, each found from its end of the
