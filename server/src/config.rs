@@ -7,14 +7,15 @@
 //! Upstream credentials come only from the environment, per variant
 //! ([`VariantSpec::with_credentials`]): flags show up in `ps` and shell
 //! history, and neither the API nor the logs ever print them.
+//!
+//! The flags become [`Settings`], the plain limits and timings the relay
+//! and its fetcher run on, so neither depends on clap or on each other.
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use base64::Engine;
 use clap::Args;
-
-use crate::relay::Settings;
 
 /// Flags of `zai-dash serve`.
 #[derive(Debug, Clone, Args)]
@@ -97,9 +98,25 @@ impl ServeConfig {
     }
 }
 
+/// Limits and timings of the relay (see `zai-dash serve --help`): what
+/// the relay and its fetcher need from the configuration, and no more.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// How often the app polls; also how recent an answer /readyz accepts.
+    pub refresh: Duration,
+    /// Time allowed to open an upstream connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole upstream exchange, body included.
+    pub timeout: Duration,
+    /// Largest upstream body, in bytes, compressed or not.
+    pub max_body: usize,
+    /// How long an upstream answer is reused.
+    pub coalesce: Duration,
+}
+
 /// Parses an `--allow-origin`: `scheme://host[:port]`, nothing more, as the
 /// browser sends it in `Origin` (default port dropped, host in ASCII).
-pub fn parse_origin(s: &str) -> Result<HeaderValue, String> {
+fn parse_origin(s: &str) -> Result<HeaderValue, String> {
     let s = s.trim();
     let refused = || format!("{s:?} is not an origin like https://dash.example.com");
     let url = reqwest::Url::parse(s).map_err(|_| refused())?;
@@ -157,7 +174,7 @@ const RESERVED_HEADERS: [HeaderName; 10] = [
 impl VariantSpec {
     /// Prefix of this variant's credential variables: `ZAI_DASH_`, the
     /// name upper-cased with `-` as `_`, then `_`.
-    pub fn env_prefix(&self) -> String {
+    fn env_prefix(&self) -> String {
         format!(
             "ZAI_DASH_{}_",
             self.name.to_ascii_uppercase().replace('-', "_")
@@ -242,12 +259,12 @@ impl fmt::Display for VariantSpecError {
 impl std::error::Error for VariantSpecError {}
 
 /// Longest accepted variant name.
-pub const MAX_NAME_LEN: usize = 32;
+const MAX_NAME_LEN: usize = 32;
 
 /// Whether `name` is a valid variant name: 1 to 32 of `[a-z0-9_-]`. The
 /// relay looks names up by exact match, so the charset keeps URLs, logs
 /// and the UI unambiguous.
-pub fn is_valid_name(name: &str) -> bool {
+fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME_LEN
         && name

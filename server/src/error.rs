@@ -7,6 +7,10 @@
 //! Answering does not log: one upstream failure may be handed to hundreds
 //! of coalesced viewers, so the relay logs it once, where it happened
 //! ([`AppError::log`]).
+//!
+//! Causes are types, not text: an upstream failure is a [`FetchError`],
+//! which alone words it, and the HTTP status each error is answered with
+//! is decided in one match ([`AppError::status`]).
 
 use axum::{
     Json,
@@ -15,27 +19,21 @@ use axum::{
 };
 use serde::Serialize;
 
+use crate::fetch::FetchError;
+
 /// Why a request to the relay failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
     /// The name is not on the allow-list (404). The requested name is not
     /// kept: it is untrusted input and is never echoed back.
     UnknownVariant,
-    /// The upstream could not be reached or answered badly (502).
+    /// The upstream could not be reached, answered badly (502), or did not
+    /// answer in time (504).
     Upstream {
         /// The variant whose upstream failed.
         variant: String,
-        /// What went wrong, fit to show to a user.
-        cause: String,
-        /// The upstream's HTTP status, when it answered with one.
-        upstream_status: Option<u16>,
-    },
-    /// The upstream did not answer within a timeout (504).
-    Timeout {
-        /// The variant whose upstream was too slow.
-        variant: String,
-        /// Which limit was hit, e.g. "no complete answer within 3000 ms".
-        cause: String,
+        /// What went wrong.
+        error: FetchError,
     },
 }
 
@@ -49,12 +47,23 @@ struct ErrorBody<'a> {
 }
 
 impl AppError {
+    /// An upstream failure of `variant`.
+    pub fn upstream(variant: &str, error: FetchError) -> Self {
+        AppError::Upstream {
+            variant: variant.to_owned(),
+            error,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::UnknownVariant => StatusCode::NOT_FOUND,
+            AppError::Upstream {
+                error: FetchError::ConnectTimeout { .. } | FetchError::AnswerTimeout { .. },
+                ..
+            } => StatusCode::GATEWAY_TIMEOUT,
             AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
-            AppError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         }
     }
 
@@ -62,10 +71,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::UnknownVariant => "unknown variant".to_owned(),
-            AppError::Upstream { variant, cause, .. } => format!("{variant}: {cause}"),
-            AppError::Timeout { variant, cause } => {
-                format!("{variant}: upstream timed out: {cause}")
-            }
+            AppError::Upstream { variant, error } => format!("{variant}: {error}"),
         }
     }
 
@@ -86,12 +92,7 @@ impl AppError {
     fn context(&self) -> (Option<&str>, Option<u16>) {
         match self {
             AppError::UnknownVariant => (None, None),
-            AppError::Upstream {
-                variant,
-                upstream_status,
-                ..
-            } => (Some(variant), *upstream_status),
-            AppError::Timeout { variant, .. } => (Some(variant), None),
+            AppError::Upstream { variant, error } => (Some(variant), error.upstream_status()),
         }
     }
 }

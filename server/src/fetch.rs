@@ -1,5 +1,5 @@
 //! One scrape of one upstream, with every limit enforced and every fault
-//! turned into a clear [`AppError`].
+//! named by a [`FetchError`].
 //!
 //! The request is built from scratch: the configured URL, the variant's
 //! own credential headers, `Accept`, `Accept-Encoding: gzip` and the
@@ -12,17 +12,23 @@
 //! decompressed once here, under the cap, to check them; viewers that
 //! accept gzip are then handed the upstream's own compressed bytes, so the
 //! relay never compresses anything.
+//!
+//! Each check is its own small step and each refusal its own
+//! [`FetchError`] variant, so callers branch on what went wrong (a timeout
+//! is a 504, anything else a 502) and the wording lives in one place, its
+//! `Display`.
 
 use std::{
+    fmt,
     io::Read,
     time::{Duration, Instant, SystemTime},
 };
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use bytes::{Bytes, BytesMut};
 use flate2::read::GzDecoder;
 
-use crate::{config::VariantSpec, error::AppError, relay::Settings};
+use crate::config::{Settings, VariantSpec};
 
 /// Content type of the Prometheus text format, used when the upstream
 /// sends none.
@@ -33,7 +39,7 @@ const ACCEPT_EXPOSITION: &str = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
 
 /// One successful upstream answer, shared by every viewer it is served to.
 #[derive(Debug)]
-pub struct Scrape {
+pub struct Fetched {
     /// The upstream's content type (checked), or [`PROMETHEUS_TEXT`].
     pub content_type: HeaderValue,
     /// The exposition, decompressed and checked to be UTF-8.
@@ -47,6 +53,149 @@ pub struct Scrape {
     /// When the answer was complete (monotonic clock).
     pub received: Instant,
 }
+
+/// Why one scrape failed. Every variant is worded without the upstream
+/// URL, which may carry credentials; `status` is the HTTP status the
+/// upstream answered with, for refusals made after it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// No connection within the connect timeout.
+    ConnectTimeout {
+        /// The connect timeout.
+        limit: Duration,
+    },
+    /// No complete answer within the total timeout.
+    AnswerTimeout {
+        /// The total timeout.
+        limit: Duration,
+    },
+    /// The exchange failed in transit (refused, reset, bad HTTP), before
+    /// or during the body.
+    Transport {
+        /// The error and its causes, e.g. "error sending request: ...".
+        detail: String,
+    },
+    /// A 3xx: redirects are never followed.
+    Redirected {
+        /// The upstream's status.
+        status: u16,
+    },
+    /// Any other status that is not a 2xx.
+    HttpStatus {
+        /// The upstream's status.
+        status: u16,
+    },
+    /// A `Content-Type` that is not Prometheus text (an HTML login page,
+    /// JSON, ...).
+    NotExposition {
+        /// The upstream's status.
+        status: u16,
+        /// The content type as received.
+        content_type: HeaderValue,
+    },
+    /// A `Content-Encoding` other than gzip or identity.
+    UnknownEncoding {
+        /// The upstream's status.
+        status: u16,
+        /// The encoding as received.
+        encoding: HeaderValue,
+    },
+    /// More than `max` bytes on the wire.
+    TooLarge {
+        /// The upstream's status.
+        status: u16,
+        /// The byte limit.
+        max: usize,
+    },
+    /// A gzip body that inflates past `max` bytes (a decompression bomb).
+    TooLargeDecompressed {
+        /// The upstream's status.
+        status: u16,
+        /// The byte limit.
+        max: usize,
+    },
+    /// A gzip body that does not decompress.
+    CorruptGzip {
+        /// The upstream's status.
+        status: u16,
+        /// The decoder's error.
+        detail: String,
+    },
+    /// A body that is not UTF-8.
+    NotUtf8 {
+        /// The upstream's status.
+        status: u16,
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+}
+
+impl FetchError {
+    /// The HTTP status the upstream answered with, when it answered.
+    pub fn upstream_status(&self) -> Option<u16> {
+        match self {
+            FetchError::ConnectTimeout { .. }
+            | FetchError::AnswerTimeout { .. }
+            | FetchError::Transport { .. } => None,
+            FetchError::Redirected { status }
+            | FetchError::HttpStatus { status }
+            | FetchError::NotExposition { status, .. }
+            | FetchError::UnknownEncoding { status, .. }
+            | FetchError::TooLarge { status, .. }
+            | FetchError::TooLargeDecompressed { status, .. }
+            | FetchError::CorruptGzip { status, .. }
+            | FetchError::NotUtf8 { status, .. } => Some(*status),
+        }
+    }
+}
+
+/// The cause as users see it, after the variant's name:
+/// "upstream answered HTTP 500".
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchError::ConnectTimeout { limit } => write!(
+                f,
+                "upstream timed out: could not connect within {} ms",
+                limit.as_millis()
+            ),
+            FetchError::AnswerTimeout { limit } => write!(
+                f,
+                "upstream timed out: no complete answer within {} ms",
+                limit.as_millis()
+            ),
+            FetchError::Transport { detail } => f.write_str(detail),
+            FetchError::Redirected { status } => write!(
+                f,
+                "upstream redirected (HTTP {status}); redirects are not followed"
+            ),
+            FetchError::HttpStatus { status } => write!(f, "upstream answered HTTP {status}"),
+            FetchError::NotExposition { content_type, .. } => {
+                write!(
+                    f,
+                    "upstream sent {}, not Prometheus text",
+                    shown(content_type)
+                )
+            }
+            FetchError::UnknownEncoding { encoding, .. } => {
+                write!(f, "upstream sent Content-Encoding {}", shown(encoding))
+            }
+            FetchError::TooLarge { max, .. } => write!(f, "body larger than the {max} byte limit"),
+            FetchError::TooLargeDecompressed { max, .. } => {
+                write!(f, "body larger than the {max} byte limit once decompressed")
+            }
+            FetchError::CorruptGzip { detail, .. } => {
+                write!(f, "gzip body is corrupt or truncated: {detail}")
+            }
+            FetchError::NotUtf8 { offset, .. } => write!(
+                f,
+                "body is not UTF-8 text (invalid byte at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
 
 /// The pooled HTTP client every upstream request goes through.
 pub struct Fetcher {
@@ -69,116 +218,25 @@ impl Fetcher {
         Fetcher { client, settings }
     }
 
-    /// Scrapes `variant` once.
-    pub async fn fetch(&self, variant: &VariantSpec) -> Result<Scrape, AppError> {
+    /// Scrapes `variant` once: send, check the head, read the body under
+    /// the cap, decompress it if gzip, check it is text.
+    pub async fn fetch(&self, variant: &VariantSpec) -> Result<Fetched, FetchError> {
         let started = SystemTime::now();
         let clock = Instant::now();
-        let max = self.settings.max_body;
-        let upstream = |cause: String, upstream_status| AppError::Upstream {
-            variant: variant.name.clone(),
-            cause,
-            upstream_status,
-        };
-        let failed = |e: reqwest::Error| {
-            if !e.is_timeout() {
-                return upstream(describe(&e), None);
-            }
-            let cause = if e.is_connect() {
-                let ms = self.settings.connect_timeout.as_millis();
-                format!("could not connect within {ms} ms")
-            } else {
-                let ms = self.settings.timeout.as_millis();
-                format!("no complete answer within {ms} ms")
-            };
-            AppError::Timeout {
-                variant: variant.name.clone(),
-                cause,
-            }
-        };
-        let mut res = self
-            .client
-            .get(variant.url.clone())
-            .headers(variant.headers.clone())
-            .header(header::ACCEPT, ACCEPT_EXPOSITION)
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .send()
-            .await
-            .map_err(failed)?;
-
+        let res = self.send(variant).await?;
         let status = res.status();
-        let code = Some(status.as_u16());
-        if status.is_redirection() {
-            let cause = format!(
-                "upstream redirected (HTTP {}); redirects are not followed",
-                status.as_u16()
-            );
-            return Err(upstream(cause, code));
-        }
-        if !status.is_success() {
-            return Err(upstream(
-                format!("upstream answered HTTP {}", status.as_u16()),
-                code,
-            ));
-        }
-        let content_type = match res.headers().get(header::CONTENT_TYPE) {
-            None => HeaderValue::from_static(PROMETHEUS_TEXT),
-            Some(v) if is_exposition(v) => v.clone(),
-            Some(v) => {
-                let cause = format!("upstream sent {}, not Prometheus text", shown(v));
-                return Err(upstream(cause, code));
-            }
-        };
-        let gzip = match res.headers().get(header::CONTENT_ENCODING) {
-            None => false,
-            Some(v) => match v.as_bytes().trim_ascii().to_ascii_lowercase().as_slice() {
-                b"identity" => false,
-                b"gzip" | b"x-gzip" => true,
-                _ => {
-                    let cause = format!("upstream sent Content-Encoding {}", shown(v));
-                    return Err(upstream(cause, code));
-                }
-            },
-        };
-
-        let too_large =
-            |how: &str| upstream(format!("body larger than the {max} byte limit{how}"), code);
-        if res.content_length().is_some_and(|len| len > max as u64) {
-            return Err(too_large(""));
-        }
-        let capacity = res.content_length().map_or(0, |len| len as usize);
-        let mut body = BytesMut::with_capacity(capacity);
-        while let Some(chunk) = res.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > max {
-                // Dropping `res` here closes the connection mid-body.
-                return Err(too_large(""));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
-
+        check_status(status)?;
+        let status = status.as_u16();
+        let content_type = content_type(res.headers(), status)?;
+        let gzip = is_gzip(res.headers(), status)?;
+        let body = self.read_body(res, status).await?;
         let (text, gzip) = if gzip {
-            let compressed = body.clone();
-            let text = tokio::task::spawn_blocking(move || gunzip(&compressed, max))
-                .await
-                .expect("decompression does not panic")
-                .map_err(|e| match e {
-                    GunzipError::TooLarge => too_large(" once decompressed"),
-                    GunzipError::Corrupt(why) => {
-                        upstream(format!("gzip body is corrupt or truncated: {why}"), code)
-                    }
-                })?;
-            (text, Some(body))
+            (self.decompress(body.clone(), status).await?, Some(body))
         } else {
             (body, None)
         };
-        if let Err(e) = std::str::from_utf8(&text) {
-            let cause = format!(
-                "body is not UTF-8 text (invalid byte at offset {})",
-                e.valid_up_to()
-            );
-            return Err(upstream(cause, code));
-        }
-        Ok(Scrape {
+        check_utf8(&text, status)?;
+        Ok(Fetched {
             content_type,
             text,
             gzip,
@@ -187,6 +245,124 @@ impl Fetcher {
             received: Instant::now(),
         })
     }
+
+    /// Sends the request, built from the variant's spec alone.
+    async fn send(&self, variant: &VariantSpec) -> Result<reqwest::Response, FetchError> {
+        self.client
+            .get(variant.url.clone())
+            .headers(variant.headers.clone())
+            .header(header::ACCEPT, ACCEPT_EXPOSITION)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .map_err(|e| self.failed(&e))
+    }
+
+    /// Reads the whole body, refusing it as soon as it passes the cap.
+    async fn read_body(
+        &self,
+        mut res: reqwest::Response,
+        status: u16,
+    ) -> Result<Bytes, FetchError> {
+        let max = self.settings.max_body;
+        let too_large = FetchError::TooLarge { status, max };
+        if res.content_length().is_some_and(|len| len > max as u64) {
+            return Err(too_large);
+        }
+        let capacity = res.content_length().map_or(0, |len| len as usize);
+        let mut body = BytesMut::with_capacity(capacity);
+        while let Some(chunk) = res.chunk().await.map_err(|e| self.failed(&e))? {
+            if body.len() + chunk.len() > max {
+                // Dropping `res` here closes the connection mid-body.
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// Decompresses a gzip body off the async threads, under the cap.
+    async fn decompress(&self, compressed: Bytes, status: u16) -> Result<Bytes, FetchError> {
+        let max = self.settings.max_body;
+        tokio::task::spawn_blocking(move || gunzip(&compressed, max))
+            .await
+            .expect("decompression does not panic")
+            .map_err(|e| match e {
+                GunzipError::TooLarge => FetchError::TooLargeDecompressed { status, max },
+                GunzipError::Corrupt(e) => FetchError::CorruptGzip {
+                    status,
+                    detail: e.to_string(),
+                },
+            })
+    }
+
+    /// A reqwest failure as a timeout (which one, with its limit) or a
+    /// transport fault.
+    fn failed(&self, e: &reqwest::Error) -> FetchError {
+        if !e.is_timeout() {
+            FetchError::Transport {
+                detail: describe(e),
+            }
+        } else if e.is_connect() {
+            FetchError::ConnectTimeout {
+                limit: self.settings.connect_timeout,
+            }
+        } else {
+            FetchError::AnswerTimeout {
+                limit: self.settings.timeout,
+            }
+        }
+    }
+}
+
+/// Refuses redirects and every other status that is not a 2xx.
+fn check_status(status: StatusCode) -> Result<(), FetchError> {
+    let code = status.as_u16();
+    if status.is_redirection() {
+        Err(FetchError::Redirected { status: code })
+    } else if !status.is_success() {
+        Err(FetchError::HttpStatus { status: code })
+    } else {
+        Ok(())
+    }
+}
+
+/// The upstream's content type if it is Prometheus text, the default if it
+/// sent none.
+fn content_type(headers: &HeaderMap, status: u16) -> Result<HeaderValue, FetchError> {
+    match headers.get(header::CONTENT_TYPE) {
+        None => Ok(HeaderValue::from_static(PROMETHEUS_TEXT)),
+        Some(v) if is_exposition(v) => Ok(v.clone()),
+        Some(v) => Err(FetchError::NotExposition {
+            status,
+            content_type: v.clone(),
+        }),
+    }
+}
+
+/// Whether the body is gzip; any coding but gzip and identity is refused.
+fn is_gzip(headers: &HeaderMap, status: u16) -> Result<bool, FetchError> {
+    let Some(v) = headers.get(header::CONTENT_ENCODING) else {
+        return Ok(false);
+    };
+    match v.as_bytes().trim_ascii().to_ascii_lowercase().as_slice() {
+        b"identity" => Ok(false),
+        b"gzip" | b"x-gzip" => Ok(true),
+        _ => Err(FetchError::UnknownEncoding {
+            status,
+            encoding: v.clone(),
+        }),
+    }
+}
+
+/// Refuses a body that is not UTF-8.
+fn check_utf8(text: &[u8], status: u16) -> Result<(), FetchError> {
+    std::str::from_utf8(text)
+        .map(drop)
+        .map_err(|e| FetchError::NotUtf8 {
+            status,
+            offset: e.valid_up_to(),
+        })
 }
 
 /// Whether a `Content-Type` is one of the Prometheus text formats.

@@ -9,13 +9,16 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: command-line and environment configuration.
+//! - [`config`]: command-line and environment configuration, and the
+//!   [`Settings`](config::Settings) the relay runs on.
 //! - [`relay`]: `GET /relay/{variant}` (coalesced), the JSON API, health.
-//! - [`fetch`]: one upstream scrape, with every limit and check.
+//! - [`fetch`]: one upstream scrape, with every limit and check, and the
+//!   [`FetchError`](fetch::FetchError) naming each refusal.
 //! - [`security`]: Content-Security-Policy and CORS.
 //! - [`error`]: the one error type every handler returns.
-//! - [`demo`]: simulated production and canary zai-proxies for `--demo`.
-//! - [`serve`]: binds, wires the demo if asked, and shuts down gracefully.
+//! - [`demo`]: simulated production and canary zai-proxies for `--demo`,
+//!   with their own routes; the relay reaches them like any upstream.
+//! - [`serve`]: binds, mounts the demo if asked, and shuts down gracefully.
 //! - [`cli`]: the `parse` and `snapshot` commands over the same engine.
 //!
 //! [`app`] assembles the router; tests call it directly with `oneshot` or

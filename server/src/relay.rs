@@ -24,7 +24,7 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, Instant, UNIX_EPOCH},
+    time::{Instant, UNIX_EPOCH},
 };
 
 use axum::{
@@ -38,9 +38,9 @@ use serde::Serialize;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::{
-    config::VariantSpec,
+    config::{Settings, VariantSpec},
     error::AppError,
-    fetch::{Fetcher, Scrape},
+    fetch::{Fetched, Fetcher},
 };
 
 /// Unix time in milliseconds at which the relay sent the upstream request
@@ -50,21 +50,6 @@ pub const X_SCRAPE_TIMESTAMP_MS: HeaderName = HeaderName::from_static("x-scrape-
 /// How long that upstream request took, in milliseconds, from sending it
 /// to holding the checked body.
 pub const X_SCRAPE_DURATION_MS: HeaderName = HeaderName::from_static("x-scrape-duration-ms");
-
-/// Limits and timings of the relay (see `zai-dash serve --help`).
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    /// How often the app polls; also how recent an answer /readyz accepts.
-    pub refresh: Duration,
-    /// Time allowed to open an upstream connection.
-    pub connect_timeout: Duration,
-    /// Time allowed for a whole upstream exchange, body included.
-    pub timeout: Duration,
-    /// Largest upstream body, in bytes, compressed or not.
-    pub max_body: usize,
-    /// How long an upstream answer is reused.
-    pub coalesce: Duration,
-}
 
 /// The allow-list of upstreams, their latest answers and the one HTTP
 /// client that reaches them.
@@ -86,7 +71,7 @@ struct Upstream {
 /// A finished fetch, success or error, and when it finished.
 #[derive(Clone)]
 struct Outcome {
-    result: Result<Arc<Scrape>, AppError>,
+    result: Result<Arc<Fetched>, AppError>,
     finished: Instant,
 }
 
@@ -115,7 +100,7 @@ impl Relay {
 
     /// The upstream's answer: one in flight or younger than `coalesce` if
     /// there is one, otherwise a new fetch.
-    async fn scrape(self: &Arc<Self>, index: usize) -> Result<Arc<Scrape>, AppError> {
+    async fn scrape(self: &Arc<Self>, index: usize) -> Result<Arc<Fetched>, AppError> {
         let asked = Instant::now();
         let latest = Arc::clone(&self.upstreams[index].latest).lock_owned().await;
         // An outcome that finished after we asked was in flight when we did.
@@ -136,9 +121,14 @@ impl Relay {
         &self,
         index: usize,
         mut latest: OwnedMutexGuard<Option<Outcome>>,
-    ) -> Result<Arc<Scrape>, AppError> {
+    ) -> Result<Arc<Fetched>, AppError> {
         let upstream = &self.upstreams[index];
-        let result = self.fetcher.fetch(&upstream.spec).await.map(Arc::new);
+        let result = self
+            .fetcher
+            .fetch(&upstream.spec)
+            .await
+            .map(Arc::new)
+            .map_err(|e| AppError::upstream(&upstream.spec.name, e));
         match &result {
             Ok(scrape) => {
                 *lock(&upstream.last_ok) = Some(scrape.received);
@@ -181,7 +171,7 @@ pub async fn relay(
 }
 
 /// The response for one scrape; only headers the relay sets itself.
-fn scrape_response(scrape: &Scrape, gzip_ok: bool) -> Response {
+fn scrape_response(scrape: &Fetched, gzip_ok: bool) -> Response {
     let gzip = scrape.gzip.as_ref().filter(|_| gzip_ok);
     let body = gzip.unwrap_or(&scrape.text).clone();
     let mut res = Response::new(Body::from(body));
@@ -225,13 +215,13 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// One entry of `/api/variants`: the name only, never the URL.
 #[derive(Serialize)]
-pub struct VariantInfo {
+struct VariantInfo {
     name: String,
 }
 
 /// Body of `/api/variants`.
 #[derive(Serialize)]
-pub struct VariantsBody {
+struct VariantsBody {
     variants: Vec<VariantInfo>,
     refresh_ms: u64,
 }
@@ -258,7 +248,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// One entry of `/readyz`.
 #[derive(Serialize)]
-pub struct Readiness {
+struct Readiness {
     name: String,
     ready: bool,
     /// How long ago the upstream last answered successfully.
@@ -271,7 +261,7 @@ pub struct Readiness {
 
 /// Body of `/readyz`.
 #[derive(Serialize)]
-pub struct ReadyBody {
+struct ReadyBody {
     ready: bool,
     variants: Vec<Readiness>,
 }

@@ -50,7 +50,7 @@ impl Policy {
 
     /// The policy for `index.html` as it is now on disk: one `stat` when
     /// it has not changed, a re-read and re-hash when it has.
-    pub async fn header(&self) -> HeaderValue {
+    async fn header(&self) -> HeaderValue {
         let version = tokio::fs::metadata(&self.index)
             .await
             .ok()
@@ -91,7 +91,7 @@ pub async fn set_policy(State(policy): State<Arc<Policy>>, req: Request, next: N
 
 /// The Content-Security-Policy for an app whose `index.html` is
 /// `index_html` (none: no inline script is allowed).
-pub fn content_security_policy(index_html: Option<&str>) -> HeaderValue {
+fn content_security_policy(index_html: Option<&str>) -> HeaderValue {
     let hashes: String = index_html
         .map(inline_scripts)
         .unwrap_or_default()

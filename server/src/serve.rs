@@ -1,38 +1,21 @@
-//! `zai-dash serve`: bind, build the relay (and the demo upstreams when
-//! asked), serve until SIGINT or SIGTERM, then let in-flight requests end:
-//! the listener closes at once, and every request already received is
+//! `zai-dash serve`: bind, build the relay (and mount the demo upstreams
+//! when asked), serve until SIGINT or SIGTERM, then let in-flight requests
+//! end: the listener closes at once, and every request already received is
 //! answered before the process exits.
+//!
+//! Only wiring lives here: what is served is [`app`] and, with
+//! `--demo`, [`demo`]'s routes.
 
-use std::{
-    future::Future,
-    io,
-    sync::{Arc, Mutex},
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::{future::Future, io, sync::Arc};
 
-use axum::{
-    Router,
-    extract::{Path, State},
-    http::header,
-    response::IntoResponse,
-    routing::get,
-};
+use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
 
 use crate::{
     AppState, Relay, app,
-    config::{ServeConfig, VariantSpec, check_unique},
-    demo::{Profile, Simulator},
-    error::AppError,
-    fetch::PROMETHEUS_TEXT,
+    config::{ServeConfig, check_unique},
+    demo,
 };
-
-/// How far back the demo's simulated processes start.
-const DEMO_HISTORY_MS: i64 = 15 * 60_000;
-
-/// The simulated upstreams of `--demo`, served by this same process.
-type DemoUpstreams = Arc<Vec<(String, Mutex<Simulator>)>>;
 
 /// Runs the server on an already bound listener until SIGINT or SIGTERM.
 /// Binding first lets tests use port 0 and lets `--demo` point the relay
@@ -53,40 +36,12 @@ pub async fn run_until(
     let mut variants = config.variants.clone();
     let mut router = Router::new();
     if config.demo {
-        // Start the simulated processes a while ago, so the dashboard opens
-        // on some history instead of an empty chart.
-        let start = now_ms() - DEMO_HISTORY_MS;
-        let sims: Vec<(String, Mutex<Simulator>)> = [
-            ("production", Profile::production()),
-            ("canary", Profile::canary()),
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, profile))| {
-            let seed = config.demo_seed.wrapping_add(i as u64);
-            let sim = Simulator::new(name, profile, seed, start);
-            (name.to_owned(), Mutex::new(sim))
-        })
-        .collect();
-        for (name, _) in &sims {
-            if variants.iter().all(|v| &v.name != name) {
-                let url = format!("http://{addr}/demo/{name}/metrics");
-                variants.push(VariantSpec {
-                    name: name.clone(),
-                    url: url.parse().expect("a loopback URL parses"),
-                    headers: Default::default(),
-                });
+        router = demo::router(config.demo_seed);
+        for spec in demo::variants(addr) {
+            if variants.iter().all(|v| v.name != spec.name) {
+                variants.push(spec);
             }
         }
-        // Gzip when asked, like client_golang, so the demo exercises the
-        // relay's pass-through; the relay coalesces, so this runs at most
-        // about once per second per variant.
-        router = router.route(
-            "/demo/{variant}/metrics",
-            get(demo_metrics)
-                .with_state(Arc::new(sims))
-                .layer(CompressionLayer::new()),
-        );
     }
     check_unique(&variants).map_err(io::Error::other)?;
     let variants = variants
@@ -112,29 +67,6 @@ pub async fn run_until(
             tracing::info!("shutting down: no new connections, answering in-flight requests");
         })
         .await
-}
-
-/// `GET /demo/{variant}/metrics`: the simulated proxy, advanced to now.
-async fn demo_metrics(
-    State(sims): State<DemoUpstreams>,
-    Path(name): Path<String>,
-) -> Result<impl IntoResponse, AppError> {
-    let (_, sim) = sims
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or(AppError::UnknownVariant)?;
-    let text = {
-        let mut sim = sim.lock().unwrap_or_else(|e| e.into_inner());
-        sim.advance_to(now_ms());
-        sim.render()
-    };
-    Ok(([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -8,7 +8,7 @@ use std::{
 };
 
 use axum::http::{StatusCode, header};
-use zai_dash_server::relay::Settings;
+use zai_dash_server::config::Settings;
 
 use crate::support::*;
 

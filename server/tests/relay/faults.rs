@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderName, StatusCode, header};
 use tokio::net::{TcpSocket, TcpStream};
-use zai_dash_server::relay::Settings;
+use zai_dash_server::config::Settings;
 
 use crate::support::*;
 

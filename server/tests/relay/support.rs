@@ -18,7 +18,10 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
-use zai_dash_server::{AppState, Relay, app, config::VariantSpec, relay::Settings};
+use zai_dash_server::{
+    AppState, Relay, app,
+    config::{Settings, VariantSpec},
+};
 
 /// A small exposition, as a zai-proxy would send it.
 pub const EXPOSITION: &str = "# TYPE zai_proxy_requests_total counter\n\
