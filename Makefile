@@ -11,9 +11,9 @@ LISTEN ?= 127.0.0.1:8080
 # Largest app bundle `make test` accepts, bytes of gzip (wasm + JS + CSS):
 # a ratchet just above the current build (README, "Bundle"), so growth is
 # a decision, not an accident.
-BUNDLE_BUDGET ?= 216000
+BUNDLE_BUDGET ?= 226000
 
-.PHONY: demo test setup setup-browser app lint bench bench-browser bundle-profile clean
+.PHONY: demo test setup setup-browser app app-test-hooks lint bench bench-browser bundle-profile clean
 
 ## demo: build the app and serve it on two simulated variants at http://$(LISTEN)
 demo: setup app
@@ -21,7 +21,7 @@ demo: setup app
 
 ## test: every check CI runs: format, lints (native and wasm32), unit,
 ## integration and browser end-to-end tests
-test: setup-browser lint app
+test: setup-browser lint app app-test-hooks
 	@bash scripts/bundle-size.sh --budget $(BUNDLE_BUDGET) dist > /dev/null
 	cargo test --workspace --locked
 
@@ -35,6 +35,11 @@ setup-browser:
 app:
 	trunk build --release --locked
 	@bash scripts/bundle-size.sh dist
+
+## app-test-hooks: the app with its test-only hooks (window.zaiDashPanic),
+## into target/dist-test-hooks, for the crash-recovery browser test only
+app-test-hooks:
+	trunk build --release --locked --features test-hooks --dist target/dist-test-hooks
 
 lint:
 	cargo fmt --all -- --check

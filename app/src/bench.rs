@@ -28,9 +28,9 @@ use zai_dash_engine::{
 };
 
 use crate::{
-    chart::{self, ChartData},
+    chart::{data::ChartData, draw},
     fetch,
-    panels::{CHARTS, grid, variant_lines},
+    panels::{CHARTS, chart_frame, chart_lines, grid},
     theme,
 };
 
@@ -129,7 +129,9 @@ async fn run() -> Result<String, String> {
     let start_ms = js_sys::Date::now() as i64 - ROWS as i64 * STEP_MS;
     let fill_started = now();
     for name in names {
-        let template = fetch::scrape(&fetch::relay_url("", &name)).await?;
+        let template = fetch::scrape(&fetch::relay_url("", &name))
+            .await
+            .map_err(|e| e.to_string())?;
         let base: Vec<(MetricType, f64)> = parse::parse(&template)
             .samples
             .iter()
@@ -262,21 +264,16 @@ fn recompute(subjects: &mut [Subject], end: i64) -> Vec<ChartData> {
         .map(|spec| {
             let mut lines = Vec::new();
             for (i, s) in subjects.iter_mut().enumerate() {
-                let series =
-                    s.caches
-                        .entry(spec.id)
-                        .or_default()
-                        .update(&s.buffer, &grid, spec.compute);
-                lines.extend(variant_lines((i, &s.name, both), series, spec.style));
+                let cache = s.caches.entry(spec.id).or_default();
+                lines.extend(chart_lines(
+                    spec,
+                    (i, &s.name, both),
+                    &s.buffer,
+                    cache,
+                    &grid,
+                ));
             }
-            ChartData {
-                start_ms: start,
-                end_ms: end,
-                times: grid.times().collect(),
-                lines,
-                markers: Vec::new(),
-                snap_ms: grid.step_ms,
-            }
+            chart_frame(start, end, &grid, lines, Vec::new())
         })
         .collect();
     for s in subjects.iter() {
@@ -315,7 +312,7 @@ async fn redraw(charts: &[ChartData]) -> Result<Vec<f64>, String> {
         }
         let started = now();
         for ((canvas, data), spec) in canvases.iter().zip(charts).zip(CHARTS) {
-            chart::draw(canvas, data, spec.unit, &hidden, &palette);
+            draw::draw(canvas, data, spec.unit, &hidden, &palette);
         }
         if run >= WARM_UP {
             runs.push(now() - started);

@@ -7,6 +7,7 @@ use leptos::{ev, prelude::*};
 use zai_dash_engine::view::{REFRESH_CHOICES_MS, Range, Refresh, Variants, View, format_window};
 
 use crate::{
+    crash::CrashLog,
     state::{Dashboard, WINDOWS},
     theme,
 };
@@ -212,10 +213,20 @@ fn absolute_link(view: &View) -> String {
 #[component]
 pub fn LiveBadge() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
-    let live = move || dashboard.view.with(View::is_live);
-    let text = move || match dashboard.view.with(|v| v.range) {
-        Range::Live(_) => "● LIVE".to_owned(),
-        Range::Fixed { from, to } => format!(
+    let crash = expect_context::<CrashLog>();
+    let state = move || {
+        if crash.shown() {
+            "error"
+        } else if dashboard.view.with(View::is_live) {
+            "live"
+        } else {
+            "paused"
+        }
+    };
+    let text = move || match (crash.shown(), dashboard.view.with(|v| v.range)) {
+        (true, _) => "⚠ INTERNAL ERROR (see above)".to_owned(),
+        (false, Range::Live(_)) => "● LIVE".to_owned(),
+        (false, Range::Fixed { from, to }) => format!(
             "❚❚ PAUSED {}–{} (Esc or double-click for live)",
             theme::clock(from),
             theme::clock(to)
@@ -225,7 +236,7 @@ pub fn LiveBadge() -> impl IntoView {
         <button
             id="live-badge"
             class="live-badge"
-            data-state=move || if live() { "live" } else { "paused" }
+            data-state=state
             on:click=move |_| dashboard.go_live()
         >
             {text}

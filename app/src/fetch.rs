@@ -14,10 +14,10 @@ use wasm_bindgen::JsValue;
 
 use zai_dash_engine::view::parse_relay;
 
-use crate::state::{Dashboard, VariantState};
+use crate::state::{Dashboard, PollError, VariantState};
 
 /// What `/api/variants` says.
-pub struct Variants {
+pub struct VariantList {
     /// Variant names, in the relay's order.
     pub names: Vec<String>,
     /// The poll interval the relay suggests, ms.
@@ -28,7 +28,9 @@ pub struct Variants {
 /// the laptop, but never stopped, so no history is lost.
 const HIDDEN_POLL_MS: u64 = 30_000;
 
-/// Finds the relay, loads the variant list, then polls every variant.
+/// Finds the relay, loads the variant list, then polls every variant:
+/// one loop each per [`Dashboard::generation`], so a recovery from a
+/// panic restarts loops that died in it.
 pub fn start(dashboard: Dashboard) {
     let blocked = watch_csp(dashboard);
     leptos::task::spawn_local(async move {
@@ -51,14 +53,19 @@ pub fn start(dashboard: Dashboard) {
         };
         dashboard.setup_error.set(None);
         dashboard.relay_refresh_ms.set(body.refresh_ms.max(250));
-        let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
-        dashboard.variants.set(states.clone());
-        for state in states {
-            leptos::task::spawn_local(poll(
-                dashboard,
-                state,
-                relay_url(&base, &state.name.get_value()),
-            ));
+        dashboard
+            .variants
+            .set(body.names.into_iter().map(VariantState::new).collect());
+        dashboard.relay.set(Some(base));
+    });
+    Effect::new(move |_| {
+        let generation = dashboard.generation.get();
+        let Some(base) = dashboard.relay.get() else {
+            return;
+        };
+        for state in dashboard.variants.get_untracked() {
+            let url = relay_url(&base, &state.name.get_value());
+            leptos::task::spawn_local(poll(dashboard, state, url, generation));
         }
     });
 }
@@ -102,7 +109,7 @@ async fn configured_relay() -> Option<String> {
 }
 
 /// `GET {base}/api/variants`.
-pub async fn variants(base: &str) -> Result<Variants, String> {
+pub async fn variants(base: &str) -> Result<VariantList, String> {
     let res = Request::get(&format!("{base}/api/variants"))
         .send()
         .await
@@ -120,18 +127,23 @@ pub async fn variants(base: &str) -> Result<Variants, String> {
     let refresh_ms = field(&body, "refresh_ms")
         .and_then(|v| v.as_f64())
         .ok_or("no refresh_ms in /api/variants")?;
-    Ok(Variants {
+    Ok(VariantList {
         names,
         refresh_ms: refresh_ms as u64,
     })
 }
 
-/// Polls one variant for as long as the page lives: at the refresh
-/// interval, slower while the page is hidden, not at all when refresh is
-/// off, and at once when woken (the page shown again, refresh changed).
-async fn poll(dashboard: Dashboard, state: VariantState, url: String) {
-    loop {
+/// Polls one variant until a recovery starts a new `generation`: at the
+/// refresh interval, slower while the page is hidden, not at all when
+/// refresh is off, and at once when woken (the page shown again, refresh
+/// changed).
+async fn poll(dashboard: Dashboard, state: VariantState, url: String, generation: u64) {
+    let current = move || dashboard.generation.get_untracked() == generation;
+    while current() {
         let result = fetch_scrape(&url).await;
+        if !current() {
+            return;
+        }
         let now = js_sys::Date::now();
         match result {
             Ok((text, scraped_at)) => state.accept(now, &text, scraped_at),
@@ -141,7 +153,7 @@ async fn poll(dashboard: Dashboard, state: VariantState, url: String) {
         let woken = dashboard.wake.get_untracked();
         loop {
             gloo_timers::future::sleep(Duration::from_millis(200)).await;
-            if dashboard.wake.get_untracked() != woken {
+            if dashboard.wake.get_untracked() != woken || !current() {
                 break;
             }
             let interval = dashboard.refresh_ms_untracked().map(|ms| {
@@ -164,26 +176,29 @@ pub fn relay_url(base: &str, name: &str) -> String {
 }
 
 /// One scrape through the relay: the exposition text, or what went wrong.
-pub async fn scrape(url: &str) -> Result<String, String> {
+pub async fn scrape(url: &str) -> Result<String, PollError> {
     fetch_scrape(url).await.map(|(text, _)| text)
 }
 
 /// Like [`scrape`], with the relay's `X-Scrape-Timestamp-Ms`: the relay
 /// reuses an upstream answer for a moment (coalescing), and the same
 /// timestamp twice means the same scrape, which must not become two rows.
-async fn fetch_scrape(url: &str) -> Result<(String, Option<f64>), String> {
+async fn fetch_scrape(url: &str) -> Result<(String, Option<f64>), PollError> {
     let res = Request::get(url)
         .send()
         .await
-        .map_err(|e| format!("relay unreachable: {e}"))?;
+        .map_err(|e| PollError::Unreachable(e.to_string()))?;
     if !res.ok() {
-        return Err(error_text(res).await);
+        return Err(PollError::Relay(error_text(res).await));
     }
     let scraped_at = res
         .headers()
         .get("x-scrape-timestamp-ms")
         .and_then(|v| v.parse::<f64>().ok());
-    let text = res.text().await.map_err(|e| e.to_string())?;
+    let text = res
+        .text()
+        .await
+        .map_err(|e| PollError::Interrupted(e.to_string()))?;
     Ok((text, scraped_at))
 }
 

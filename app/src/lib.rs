@@ -14,6 +14,8 @@
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.
 //! - [`controls`] and [`url`]: the controls, shortcuts and notices, and the
 //!   address bar they keep in step with the view.
+//! - [`crash`]: the panic hook, its banner, and the recovery that rebuilds
+//!   everything derived from the buffers without a reload.
 //! - `bench` (feature `bench`): the browser benchmark, at `?bench`.
 //!
 //! Nothing here does math or parsing itself: that is the engine's, where it
@@ -23,6 +25,7 @@
 pub mod bench;
 pub mod chart;
 pub mod controls;
+pub mod crash;
 pub mod fetch;
 pub mod panels;
 pub mod state;
@@ -32,8 +35,9 @@ pub mod url;
 use leptos::prelude::*;
 
 use crate::{
-    chart::Crosshair,
+    chart::crosshair::Crosshair,
     controls::{Controls, Help, LiveBadge, Notices},
+    crash::CrashBanner,
     panels::{
         WindowSnapshots,
         concurrency::ConcurrencyPanel,
@@ -56,13 +60,14 @@ pub fn App() -> impl IntoView {
     let dashboard = Dashboard::new(view, notices);
     provide_context(dashboard);
     provide_context(Crosshair(RwSignal::new(None)));
-    provide_context(WindowSnapshots::new(dashboard));
-    theme::provide_palette(dashboard);
-    url::follow_history(dashboard);
+    // The canvas colours of the theme in force, for every chart.
+    provide_context(Signal::derive(move || theme::palette(dashboard.theme())));
+    dashboard.follow_history();
     controls::keyboard(dashboard);
     controls::visibility(dashboard);
     fetch::start(dashboard);
     state::start_clock(dashboard);
+    crash::install(dashboard);
 
     view! {
         <div
@@ -78,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Connection />
             </header>
             <main>
+                <CrashBanner />
                 <Notices />
                 <Help />
                 {move || {
@@ -86,18 +92,33 @@ pub fn App() -> impl IntoView {
                         .get()
                         .map(|e| view! { <p class="notice error" id="setup-error">{e}</p> })
                 }}
-                <StatusBar />
-                <div class="panels">
-                    <RequestsPanel />
-                    <LatencyPanel />
-                    <TokensPanel />
-                    <CostPanel />
-                    <ConcurrencyPanel />
-                    <LimiterPanel />
-                    <ErrorsPanel />
-                    <SizesPanel />
-                </div>
+                {move || {
+                    dashboard.generation.track();
+                    view! { <Body /> }
+                }}
             </main>
+        </div>
+    }
+}
+
+/// Everything computed from the buffers: built anew for every
+/// [`Dashboard::generation`], so a recovery from a panic drops the caches,
+/// memos and effects that died in it.
+#[component]
+fn Body() -> impl IntoView {
+    let dashboard = expect_context::<Dashboard>();
+    provide_context(WindowSnapshots::new(dashboard));
+    view! {
+        <StatusBar />
+        <div class="panels">
+            <RequestsPanel />
+            <LatencyPanel />
+            <TokensPanel />
+            <CostPanel />
+            <ConcurrencyPanel />
+            <LimiterPanel />
+            <ErrorsPanel />
+            <SizesPanel />
         </div>
     }
 }

@@ -4,12 +4,67 @@
 //! The buffer lives in a `StoredValue` (not a signal: it is large and only
 //! ever changed in place); `version` is the signal panels subscribe to.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, fmt};
 
 use leptos::prelude::*;
-use zai_dash_engine::{buffer::Buffer, parse};
+use zai_dash_engine::{
+    buffer::Buffer,
+    parse,
+    view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
+};
 
-use zai_dash_engine::view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View};
+use crate::{theme, url};
+
+/// Why a poll of a variant brought no data. The app branches on the
+/// variant, never on the wording.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PollError {
+    /// The browser could not reach the relay at all (network, CORS, CSP).
+    Unreachable(String),
+    /// The relay answered with an error: its JSON `error` (which names the
+    /// upstream's failure), or the HTTP status when it gave none.
+    Relay(String),
+    /// The relay's answer broke off before its end.
+    Interrupted(String),
+    /// The exposition had no valid sample; the first parse error.
+    Malformed(String),
+}
+
+impl fmt::Display for PollError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PollError::Unreachable(e) => write!(f, "relay unreachable: {e}"),
+            PollError::Relay(e) => f.write_str(e),
+            PollError::Interrupted(e) => write!(f, "the relay's answer broke off: {e}"),
+            PollError::Malformed(e) => write!(f, "malformed exposition: {e}"),
+        }
+    }
+}
+
+/// How a variant reads now, everywhere it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// No answer yet.
+    Waiting,
+    /// Answering, with recent data.
+    Up,
+    /// Answering, but its newest data is older than a few polls.
+    Stale,
+    /// The last poll failed.
+    Down,
+}
+
+impl Condition {
+    /// The name the page uses (`data-state`, `data-condition`, the label).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Waiting => "waiting",
+            Condition::Up => "up",
+            Condition::Stale => "stale",
+            Condition::Down => "down",
+        }
+    }
+}
 
 /// How a variant's last poll went.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,8 +78,8 @@ pub enum Health {
     },
     /// The last poll failed; buffered history is kept.
     Down {
-        /// What the relay (or the browser) said.
-        error: String,
+        /// What went wrong.
+        error: PollError,
     },
 }
 
@@ -41,7 +96,7 @@ pub struct VariantState {
     /// When the last scrape was accepted (Unix ms).
     pub last_ok_ms: RwSignal<Option<f64>>,
     /// Recent failed polls (time, error), newest last, for chart markers.
-    pub failures: RwSignal<VecDeque<(i64, String)>>,
+    pub failures: RwSignal<VecDeque<(i64, PollError)>>,
     /// The relay's timestamp of the scrape last added.
     scraped_at: StoredValue<Option<f64>>,
 }
@@ -75,7 +130,7 @@ impl VariantState {
         let scrape = parse::parse(text);
         if scrape.samples.is_empty() && !scrape.errors.is_empty() {
             let first = &scrape.errors[0];
-            self.fail(t_ms, format!("malformed exposition: {first}"));
+            self.fail(t_ms, PollError::Malformed(first.to_string()));
             return;
         }
         let pushed = self
@@ -97,7 +152,7 @@ impl VariantState {
     }
 
     /// Records a failed poll at `t_ms`; the buffer is untouched.
-    pub fn fail(&self, t_ms: f64, error: String) {
+    pub fn fail(&self, t_ms: f64, error: PollError) {
         self.failures.update(|f| {
             if f.len() == MAX_FAILURES {
                 f.pop_front();
@@ -105,6 +160,20 @@ impl VariantState {
             f.push_back((t_ms as i64, error.clone()));
         });
         self.health.set(Health::Down { error });
+    }
+
+    /// After a panic (see the `crash` module): a reader that died mid-read still
+    /// holds the buffer, so no scrape could be added. Moves the data to a
+    /// fresh store; only a buffer that died mid-write (unreadable) is
+    /// replaced by an empty one. Returns whether the data was kept.
+    fn free_buffer(&mut self) -> bool {
+        if self.buffer.try_update_value(|_| ()).is_some() {
+            return true;
+        }
+        let copy = self.buffer.try_with_value(Buffer::clone);
+        let kept = copy.is_some();
+        self.buffer = StoredValue::new(copy.unwrap_or_default());
+        kept
     }
 
     /// Runs `f` on the buffer, subscribing the caller to new data.
@@ -151,6 +220,12 @@ pub struct Dashboard {
     pub setup_error: RwSignal<Option<String>>,
     /// Whether the keyboard help is open.
     pub help: RwSignal<bool>,
+    /// The relay's base URL once the app found it (`""`: the page's own
+    /// origin).
+    pub relay: RwSignal<Option<String>>,
+    /// Bumped by every recovery from a panic: everything derived from the
+    /// buffers (panels, caches, poll loops) is rebuilt for a new one.
+    pub generation: RwSignal<u64>,
 }
 
 impl Dashboard {
@@ -173,6 +248,8 @@ impl Dashboard {
             now_ms: RwSignal::new(js_sys::Date::now()),
             setup_error: RwSignal::new(None),
             help: RwSignal::new(false),
+            relay: RwSignal::new(None),
+            generation: RwSignal::new(0),
         }
     }
 
@@ -193,11 +270,27 @@ impl Dashboard {
     fn change_view(&self, change: impl FnOnce(&mut View), push: bool) {
         let mut view = self.view.get_untracked();
         change(&mut view);
+        url::write(&view, push);
+        self.show(view);
+    }
+
+    /// Puts `view` on screen, remembering its window if it is live.
+    fn show(&self, view: View) {
         if let Range::Live(ms) = view.range {
             self.live_window_ms.set(ms);
         }
-        crate::url::write(&view, push);
         self.view.set(view);
+    }
+
+    /// Follows Back and Forward for the page's life: the view becomes what
+    /// the URL says, without adding history.
+    pub fn follow_history(self) {
+        // Dropping the handle leaves the listener in place.
+        let _ = window_event_listener(leptos::ev::popstate, move |_| {
+            let (view, notices) = url::read();
+            self.notices.set(notices);
+            self.show(view);
+        });
     }
 
     /// Pauses on the range now on screen, or returns to the live window.
@@ -244,9 +337,7 @@ impl Dashboard {
 
     /// The theme in force: the URL's, else the browser's preference.
     pub fn theme(&self) -> Theme {
-        self.view
-            .with(|v| v.theme)
-            .unwrap_or_else(crate::theme::preferred)
+        self.view.with(|v| v.theme).unwrap_or_else(theme::preferred)
     }
 
     /// The variants on screen.
@@ -271,15 +362,32 @@ impl Dashboard {
         self.view.with_untracked(|v| v.bounds(end))
     }
 
-    /// How a variant reads now: `"waiting"` (no answer yet), `"up"`,
-    /// `"stale"` (up, but its data is older than a few polls) or `"down"`.
-    pub fn condition(&self, variant: &VariantState) -> &'static str {
-        match (variant.health.get(), variant.last_ok_ms.get()) {
-            (Health::Down { .. }, _) => "down",
-            (Health::Waiting, _) => "waiting",
-            (Health::Up { .. }, Some(t)) if self.is_stale(t) => "stale",
-            (Health::Up { .. }, _) => "up",
-        }
+    /// How a variant reads now.
+    pub fn condition(&self, variant: &VariantState) -> Condition {
+        let last_ok = variant.last_ok_ms.get();
+        variant.health.with(|h| match h {
+            Health::Down { .. } => Condition::Down,
+            Health::Waiting => Condition::Waiting,
+            Health::Up { .. } if last_ok.is_some_and(|t| self.is_stale(t)) => Condition::Stale,
+            Health::Up { .. } => Condition::Up,
+        })
+    }
+
+    /// Rebuilds after a panic: frees every buffer from dead readers (see
+    /// [`VariantState::free_buffer`]), then starts a new generation of
+    /// everything derived from them. Returns the variants whose buffer
+    /// could not be read and was emptied.
+    pub fn recover(&self) -> Vec<String> {
+        let mut lost = Vec::new();
+        self.variants.update(|variants| {
+            for v in variants.iter_mut() {
+                if !v.free_buffer() {
+                    lost.push(v.name.get_value());
+                }
+            }
+        });
+        self.generation.update(|g| *g += 1);
+        lost
     }
 
     /// Whether data last received at `last_ok_ms` is stale now.

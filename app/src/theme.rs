@@ -5,10 +5,7 @@
 //! moving over recognise their charts. Production is drawn solid and canary
 //! dashed, in every panel.
 
-use leptos::prelude::*;
 use zai_dash_engine::view::Theme;
-
-use crate::state::Dashboard;
 
 /// The browser's preferred theme.
 pub fn preferred() -> Theme {
@@ -49,11 +46,6 @@ pub struct Palette {
     pub muted: String,
     /// Grid lines.
     pub grid: String,
-}
-
-/// Provides the palette for the current theme to every chart.
-pub fn provide_palette(dashboard: Dashboard) {
-    provide_context(Signal::derive(move || palette(dashboard.theme())));
 }
 
 /// Colour of a status code: its class, shaded per code.

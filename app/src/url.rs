@@ -1,13 +1,11 @@
 //! The browser side of the URL state: read the view from `location`, write
 //! it back with `history.pushState` (deliberate changes, so Back undoes
-//! them) or `replaceState` (small ones), and follow Back and Forward.
+//! them) or `replaceState` (small ones). `Dashboard::follow_history`
+//! follows Back and Forward with [`read`].
 //! The query-string grammar itself is the engine's (`view`), unit-tested
 //! natively.
 
-use leptos::{ev, prelude::*};
 use zai_dash_engine::view::{Notice, View};
-
-use crate::state::Dashboard;
 
 /// The view the page was opened with, and the parameters it ignored.
 pub fn read() -> (View, Vec<Notice>) {
@@ -45,18 +43,4 @@ pub fn write(view: &View, push: bool) {
     if result.is_err() {
         leptos::logging::warn!("could not update the URL to {url}");
     }
-}
-
-/// Follows Back and Forward: the view becomes what the URL says, without
-/// adding history.
-pub fn follow_history(dashboard: Dashboard) {
-    // Dropping the handle leaves the listener in place, for the page's life.
-    let _ = window_event_listener(ev::popstate, move |_| {
-        let (view, notices) = read();
-        dashboard.notices.set(notices);
-        if let zai_dash_engine::view::Range::Live(ms) = view.range {
-            dashboard.live_window_ms.set(ms);
-        }
-        dashboard.view.set(view);
-    });
 }

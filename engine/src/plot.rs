@@ -320,9 +320,104 @@ pub fn nearest(times: &[i64], t: i64, max_distance: i64) -> Option<usize> {
         .filter(|&j| (times[j] - t).abs() <= max_distance)
 }
 
+/// The values each line is drawn at, in order: a line in a stack group
+/// (`Some(group)`) sits on the lines of that group before it, so its
+/// values are the running sum; a gap (NaN) stays a gap and adds nothing
+/// to the lines above it. Lines in no group are drawn as they are.
+pub fn stacked<'a>(lines: impl IntoIterator<Item = (Option<usize>, &'a [f64])>) -> Vec<Vec<f64>> {
+    let mut sums: Vec<(usize, Vec<f64>)> = Vec::new();
+    let mut out = Vec::new();
+    for (group, values) in lines {
+        let Some(group) = group else {
+            out.push(values.to_vec());
+            continue;
+        };
+        let pos = match sums.iter().position(|(g, _)| *g == group) {
+            Some(pos) => pos,
+            None => {
+                sums.push((group, vec![0.0; values.len()]));
+                sums.len() - 1
+            }
+        };
+        let acc = &mut sums[pos].1;
+        acc.resize(values.len(), 0.0);
+        out.push(
+            values
+                .iter()
+                .zip(acc.iter_mut())
+                .map(|(v, a)| {
+                    if v.is_nan() {
+                        f64::NAN
+                    } else {
+                        *a += v;
+                        *a
+                    }
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+/// The times of the first and last points at which any of `lines` has a
+/// value: the span a chart actually draws (`None`: it draws nothing).
+pub fn drawn_span<'a>(
+    times: &[i64],
+    lines: impl IntoIterator<Item = &'a [f64]> + Clone,
+) -> Option<(i64, i64)> {
+    let has_value = |&i: &usize| {
+        lines
+            .clone()
+            .into_iter()
+            .any(|l| l.get(i).is_some_and(|v| !v.is_nan()))
+    };
+    let first = (0..times.len()).find(has_value)?;
+    let last = (0..times.len()).rev().find(has_value)?;
+    Some((times[first], times[last]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two stack groups (production, canary) and a free line: each group
+    /// sums on its own, in order, and gaps stay gaps.
+    #[test]
+    fn stacked_lines_sum_within_their_group_and_keep_gaps() {
+        let nan = f64::NAN;
+        let ok = [10.0, 20.0, nan];
+        let err = [1.0, nan, 3.0];
+        let canary = [5.0, 5.0, 5.0];
+        let free = [7.0, nan, 9.0];
+        let drawn = stacked([
+            (Some(0), &ok[..]),
+            (Some(0), &err[..]),
+            (Some(1), &canary[..]),
+            (None, &free[..]),
+        ]);
+        let same = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        };
+        assert!(same(&drawn[0], &[10.0, 20.0, nan]));
+        // 10 + 1; a gap; 0 (the gap below adds nothing) + 3.
+        assert!(same(&drawn[1], &[11.0, nan, 3.0]));
+        assert!(same(&drawn[2], &[5.0, 5.0, 5.0]));
+        assert!(same(&drawn[3], &free));
+    }
+
+    #[test]
+    fn the_drawn_span_runs_from_the_first_to_the_last_value_of_any_line() {
+        let nan = f64::NAN;
+        let times = [0, 10, 20, 30, 40];
+        let a = [nan, 1.0, nan, nan, nan];
+        let b = [nan, nan, nan, 2.0, nan];
+        assert_eq!(drawn_span(&times, [&a[..], &b[..]]), Some((10, 30)));
+        assert_eq!(drawn_span(&times, [&[nan; 5][..]]), None);
+        assert_eq!(drawn_span(&times, std::iter::empty::<&[f64]>()), None);
+    }
 
     #[test]
     fn a_scale_maps_both_ways() {

@@ -50,6 +50,27 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
+/// The app built with the `test-hooks` feature (`window.zaiDashPanic()`):
+/// `$TEST_HOOKS_DIST_DIR`, else `target/dist-test-hooks` (`make
+/// app-test-hooks`). Only the crash test uses it; every other test runs
+/// the shipped bundle.
+pub fn test_hooks_dist_dir() -> PathBuf {
+    let dist = std::env::var_os("TEST_HOOKS_DIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/dist-test-hooks"
+            ))
+        });
+    assert!(
+        dist.join("index.html").exists(),
+        "{} has no index.html: build it first (`make app-test-hooks`)",
+        dist.display()
+    );
+    dist
+}
+
 /// Polls `probe` every 100 ms until it yields `Some`, for at most
 /// [`PATIENCE`]; panics with `what` and the last observation otherwise.
 pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
@@ -85,7 +106,16 @@ impl Server {
     /// Starts the server in-process on a free loopback port with the built
     /// app, e.g. `Server::start(&["--demo", "--refresh-ms", "500"])`.
     pub async fn start(args: &[&str]) -> Server {
-        let dist = dist_dir();
+        Server::start_with(dist_dir(), args).await
+    }
+
+    /// Like [`Server::start`], serving the app built with its test hooks
+    /// ([`test_hooks_dist_dir`]).
+    pub async fn start_with_test_hooks(args: &[&str]) -> Server {
+        Server::start_with(test_hooks_dist_dir(), args).await
+    }
+
+    async fn start_with(dist: PathBuf, args: &[&str]) -> Server {
         let mut argv = vec!["serve", "--listen", "127.0.0.1:0", "--dist"];
         let dist = dist.to_str().expect("UTF-8 path").to_owned();
         argv.push(&dist);
@@ -698,6 +728,82 @@ impl Browser {
             .ok_or_else(|| format!("not a count: {found}"))
     }
 
+    /// Starts recording the page's errors: `console.error` (where a Rust
+    /// panic is reported), uncaught exceptions (a wasm trap) and unhandled
+    /// rejections. Read them with [`Browser::errors`].
+    pub async fn record_errors(&self) {
+        self.eval(
+            r#"
+            if (window.__e2eErrors) return;
+            window.__e2eErrors = [];
+            const error = console.error;
+            console.error = (...args) => {
+                window.__e2eErrors.push(args.map(String).join(" "));
+                error.apply(console, args);
+            };
+            addEventListener("error", e => window.__e2eErrors.push(`uncaught: ${e.message}`));
+            addEventListener("unhandledrejection", e => window.__e2eErrors.push(`unhandled: ${e.reason}`));
+            "#,
+            vec![],
+        )
+        .await
+        .expect("install the error recorder");
+    }
+
+    /// The errors recorded since [`Browser::record_errors`].
+    pub async fn errors(&self) -> Result<Vec<String>, String> {
+        let found = self
+            .eval(
+                "return window.__e2eErrors ?? ['the error recorder is not installed'];",
+                vec![],
+            )
+            .await?;
+        Ok(list(&found)?
+            .iter()
+            .map(|e| e.as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+
+    /// What chart `chart`'s canvas last drew: the oldest and newest point
+    /// with a value, and its right edge (the last poll, when live), Unix
+    /// ms; zeros before its first draw. Set by the drawing code itself, so
+    /// a chart whose drawing died stops changing here.
+    pub async fn drawn(&self, chart: &str) -> Result<Drawn, String> {
+        let found = self
+            .eval(
+                r#"
+                const c = document.querySelector(`#chart-${arguments[0]} canvas`);
+                return ["from", "to", "at"].map(k => Number(c?.dataset["drawn" + k[0].toUpperCase() + k.slice(1)] ?? 0));
+                "#,
+                vec![chart.into()],
+            )
+            .await?;
+        let v = list(&found)?;
+        let at = |i: usize| v.get(i).and_then(Value::as_i64).unwrap_or(0);
+        Ok(Drawn {
+            from: at(0),
+            to: at(1),
+            at: at(2),
+        })
+    }
+
+    /// Waits until chart `chart` draws a point newer than `after` (Unix
+    /// ms); returns what it drew.
+    pub async fn wait_for_drawn_after(&self, chart: &str, after: i64) -> Drawn {
+        wait_for(
+            &format!("chart {chart} to draw a point after {after}"),
+            || async {
+                let drawn = self.drawn(chart).await?;
+                if drawn.to > after {
+                    Ok(drawn)
+                } else {
+                    Err(format!("{drawn:?}"))
+                }
+            },
+        )
+        .await
+    }
+
     /// The size of the first element matching `css`, CSS pixels.
     pub async fn size(&self, css: &str) -> Result<(f64, f64), String> {
         let el = self.find(css).await?;
@@ -779,6 +885,17 @@ impl Browser {
         std::fs::create_dir_all(&dir).expect("target/e2e");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
+}
+
+/// What a chart's canvas last drew ([`Browser::drawn`]), Unix ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The oldest point with a value.
+    pub from: i64,
+    /// The newest point with a value.
+    pub to: i64,
+    /// The right edge of the chart.
+    pub at: i64,
 }
 
 /// One step of a mouse gesture over an element ([`Browser::gesture`]).

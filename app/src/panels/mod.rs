@@ -25,7 +25,10 @@ use zai_dash_engine::{
 };
 
 use crate::{
-    chart::{Chart, ChartData, Line, Marker, Unit},
+    chart::{
+        Chart,
+        data::{ChartData, Line, Marker, Unit},
+    },
     state::{Dashboard, VariantState},
     theme::{series_color, status_color},
 };
@@ -100,14 +103,21 @@ pub fn grid(start: i64, end: i64, refresh_ms: i64) -> Grid {
     Grid::new(start, end, MAX_POINTS, refresh_ms)
 }
 
-/// One variant's lines on a chart, from its `series`: `index` 0 is drawn
-/// solid, later variants dashed, and `both` adds the variant to labels.
-pub fn variant_lines(
-    (index, name, both): (usize, &str, bool),
-    series: &[Series],
-    style: Style,
-) -> impl Iterator<Item = Line> {
-    series
+/// One variant's lines on a chart: `spec.compute` on its buffer over
+/// `grid`, through its `cache` (so a refresh computes only new points).
+/// `index` 0 is drawn solid, later variants dashed, and `both` adds the
+/// variant to labels. The panels and the browser benchmark both build
+/// their charts with this and [`chart_frame`].
+pub fn chart_lines<'a>(
+    spec: &ChartSpec,
+    (index, name, both): (usize, &'a str, bool),
+    buffer: &Buffer,
+    cache: &'a mut Cache,
+    grid: &Grid,
+) -> impl Iterator<Item = Line> + 'a {
+    let style = spec.style;
+    cache
+        .update(buffer, grid, spec.compute)
         .iter()
         .filter(|s| s.values.iter().any(|v| !v.is_nan()))
         .map(move |s| Line {
@@ -124,6 +134,24 @@ pub fn variant_lines(
         })
 }
 
+/// A chart of `[start, end]` on `grid` with its `lines` and `markers`.
+pub fn chart_frame(
+    start: i64,
+    end: i64,
+    grid: &Grid,
+    lines: Vec<Line>,
+    markers: Vec<Marker>,
+) -> ChartData {
+    ChartData {
+        start_ms: start,
+        end_ms: end,
+        times: grid.times().collect(),
+        lines,
+        markers,
+        snap_ms: grid.step_ms,
+    }
+}
+
 /// Markers for a variant's counter resets in `[start, end]`.
 pub fn reset_markers(name: &str, buffer: &Buffer, start: i64, end: i64) -> Vec<Marker> {
     buffer
@@ -136,10 +164,10 @@ pub fn reset_markers(name: &str, buffer: &Buffer, start: i64, end: i64) -> Vec<M
         .collect()
 }
 
-/// The chart data of one panel: `compute` applied to every shown variant's
+/// The chart data of one panel: `spec` applied to every shown variant's
 /// buffer on the window's grid, with reset and scrape-error markers. Each
 /// variant's series are cached, so a refresh computes only new points.
-pub fn chart_data(dashboard: Dashboard, compute: Compute, style: Style) -> Memo<ChartData> {
+pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
     let caches = StoredValue::new(HashMap::<String, Cache>::new());
     Memo::new(move |_| {
         let (start, end) = dashboard.range();
@@ -152,11 +180,10 @@ pub fn chart_data(dashboard: Dashboard, compute: Compute, style: Style) -> Memo<
             let name = variant.name.get_value();
             variant.with_buffer(|buffer| {
                 caches.update_value(|caches| {
-                    let series = caches
-                        .entry(name.clone())
-                        .or_default()
-                        .update(buffer, &grid, compute);
-                    lines.extend(variant_lines((i, &name, both), series, style));
+                    #[cfg(feature = "test-hooks")]
+                    crate::crash::test_hooks::panic_if_armed();
+                    let cache = caches.entry(name.clone()).or_default();
+                    lines.extend(chart_lines(&spec, (i, &name, both), buffer, cache, &grid));
                 });
                 markers.extend(reset_markers(&name, buffer, start, end));
             });
@@ -170,14 +197,7 @@ pub fn chart_data(dashboard: Dashboard, compute: Compute, style: Style) -> Memo<
                 ));
             });
         }
-        ChartData {
-            start_ms: start,
-            end_ms: end,
-            times: grid.times().collect(),
-            lines,
-            markers,
-            snap_ms: grid.step_ms,
-        }
+        chart_frame(start, end, &grid, lines, markers)
     })
 }
 
@@ -216,7 +236,7 @@ pub fn Panel(
 ) -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let spec = chart(id);
-    let data = chart_data(dashboard, spec.compute, spec.style);
+    let data = chart_data(dashboard, spec);
     let empty = move || data.with(|d| d.lines.is_empty());
     view! {
         <section class="panel" id=format!("panel-{id}")>
@@ -251,7 +271,7 @@ pub fn Figures(
                 children=move |(v, s)| {
                     let name = v.name.get_value();
                     // A down or stale variant's figures stay, marked as old.
-                    let condition = move || dashboard.condition(&v);
+                    let condition = move || dashboard.condition(&v).as_str();
                     view! {
                         <span
                             class=format!("figure-value {class}")

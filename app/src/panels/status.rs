@@ -9,7 +9,7 @@ use zai_dash_engine::{
 };
 
 use super::concurrency::workers;
-use crate::state::{Dashboard, Health, VariantState};
+use crate::state::{Dashboard, Health, PollError, VariantState};
 
 /// Headline figures look back this far (or four polls, if longer), so
 /// they are current but not as jumpy as a single scrape interval.
@@ -46,9 +46,9 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let name = variant.name.get_value();
     let snap = Memo::new(move |_| recent_snapshot(&variant, dashboard.poll_ms() as i64));
-    let state = move || dashboard.condition(&variant);
+    let state = move || dashboard.condition(&variant).as_str();
     let message = move || match variant.health.get() {
-        Health::Down { error } => Some(error),
+        Health::Down { error } => Some(error.to_string()),
         Health::Up { warning } => warning,
         Health::Waiting => None,
     };
@@ -111,7 +111,14 @@ pub fn Connection() -> impl IntoView {
         let all_unreachable = dashboard.variants.with(|vs| {
             !vs.is_empty()
                 && vs.iter().all(|v| {
-                    matches!(v.health.get(), Health::Down { error } if error.starts_with("relay unreachable"))
+                    v.health.with(|h| {
+                        matches!(
+                            h,
+                            Health::Down {
+                                error: PollError::Unreachable(_)
+                            }
+                        )
+                    })
                 })
         });
         if all_unreachable {

@@ -1,0 +1,104 @@
+//! What a chart draws, as plain data: the panels build it, the canvas and
+//! the DOM layers over it only read it.
+
+use zai_dash_engine::units;
+
+/// What a chart's values measure, for axis labels and the tooltip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Events per second.
+    PerSecond,
+    /// Milliseconds.
+    Millis,
+    /// A plain count.
+    Count,
+    /// Bytes.
+    Bytes,
+    /// US dollars per hour.
+    UsdPerHour,
+}
+
+impl Unit {
+    /// A value as the tooltip shows it.
+    pub fn format(self, v: f64) -> String {
+        if v.is_nan() {
+            return units::NO_DATA.to_owned();
+        }
+        match self {
+            Unit::PerSecond => units::rate(Some(v)),
+            Unit::Millis => units::millis(Some(v)),
+            Unit::Count => units::count(Some(v)),
+            Unit::Bytes => units::bytes(Some(v)),
+            Unit::UsdPerHour => format!("{}/h", units::usd(Some(v))),
+        }
+    }
+
+    /// A value as an axis label shows it (shorter).
+    pub fn axis(self, v: f64) -> String {
+        use units::compact;
+        match self {
+            Unit::Millis if v >= 1000.0 => format!("{}s", compact(v / 1000.0)),
+            Unit::Millis => format!("{}ms", compact(v)),
+            Unit::Bytes => units::bytes(Some(v)),
+            Unit::UsdPerHour => format!("${}", compact(v)),
+            Unit::PerSecond | Unit::Count => compact(v),
+        }
+    }
+}
+
+/// One line of a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Legend text, unique within the chart (e.g. `"p95 · canary"`).
+    pub label: String,
+    /// Stroke colour (CSS).
+    pub color: String,
+    /// Dashed: how canary lines are told apart from production.
+    pub dashed: bool,
+    /// Part of a stack (drawn on top of the previous stacked line of the
+    /// same `stack` group).
+    pub stack: Option<usize>,
+    /// One value per grid point; `NaN` is a gap.
+    pub values: Vec<f64>,
+    /// Per grid point, whether the value is only a floor (the tooltip
+    /// says "≥"): a quantile in a histogram's `+Inf` bucket.
+    pub at_least: Vec<bool>,
+}
+
+/// A mark on the time axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// When, Unix ms.
+    pub t_ms: i64,
+    /// Colour (CSS).
+    pub color: String,
+    /// What happened, for the tooltip.
+    pub label: String,
+}
+
+/// Everything one chart draws.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChartData {
+    /// Left edge, Unix ms.
+    pub start_ms: i64,
+    /// Right edge, Unix ms.
+    pub end_ms: i64,
+    /// Time of each point of every line.
+    pub times: Vec<i64>,
+    /// The lines, in legend order.
+    pub lines: Vec<Line>,
+    /// Resets and scrape errors.
+    pub markers: Vec<Marker>,
+    /// How far the crosshair may be from a point and still show it, ms.
+    pub snap_ms: i64,
+}
+
+impl ChartData {
+    /// The lines not hidden by the legend, in legend order.
+    pub fn shown<'a>(&'a self, hidden: &'a Hidden) -> impl Iterator<Item = &'a Line> + Clone {
+        self.lines.iter().filter(|l| !hidden.contains(&l.label))
+    }
+}
+
+/// The labels of a chart's lines the legend has hidden.
+pub type Hidden = std::collections::BTreeSet<String>;
