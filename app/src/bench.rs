@@ -129,9 +129,16 @@ async fn run() -> Result<String, String> {
     let start_ms = js_sys::Date::now() as i64 - ROWS as i64 * STEP_MS;
     let fill_started = now();
     for name in names {
-        let template = fetch::scrape(&fetch::relay_url("", &name))
+        let target = fetch::targets("", &name)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .ok_or("a variant without targets")?;
+        let template = fetch::scrape(&fetch::relay_url("", &name, &target))
+            .await
+            .map_err(|e| e.to_string())?
+            .text;
         let base: Vec<(MetricType, f64)> = parse::parse(&template)
             .samples
             .iter()

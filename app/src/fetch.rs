@@ -1,6 +1,8 @@
 //! Talks to the relay: `GET /api/variants` once, then one poll loop per
-//! variant on `GET /relay/{name}`, each independent so that a slow or
-//! failing variant never delays the other.
+//! variant, each independent so that a slow or failing variant never
+//! delays the other. A variant is a set of targets (its pods): each round
+//! asks `GET /targets/{name}` which there are now (they change when pods
+//! come and go), then fetches every `GET /relay/{name}/{target}` at once.
 //!
 //! The two small JSON bodies are read with the browser's own `JSON.parse`
 //! rather than serde_json, which would add tens of KB to the bundle.
@@ -14,7 +16,7 @@ use wasm_bindgen::JsValue;
 
 use zai_dash_engine::view::parse_relay;
 
-use crate::state::{Dashboard, PollError, VariantState};
+use crate::state::{Answer, Dashboard, PollError, VariantState};
 
 /// What `/api/variants` says.
 pub struct VariantList {
@@ -64,8 +66,7 @@ pub fn start(dashboard: Dashboard) {
             return;
         };
         for state in dashboard.variants.get_untracked() {
-            let url = relay_url(&base, &state.name.get_value());
-            leptos::task::spawn_local(poll(dashboard, state, url, generation));
+            leptos::task::spawn_local(poll(dashboard, state, base.clone(), generation));
         }
     });
 }
@@ -137,16 +138,28 @@ pub async fn variants(base: &str) -> Result<VariantList, String> {
 /// refresh interval, slower while the page is hidden, not at all when
 /// refresh is off, and at once when woken (the page shown again, refresh
 /// changed).
-async fn poll(dashboard: Dashboard, state: VariantState, url: String, generation: u64) {
+async fn poll(dashboard: Dashboard, state: VariantState, base: String, generation: u64) {
+    let name = state.name.get_value();
     let current = move || dashboard.generation.get_untracked() == generation;
     while current() {
-        let result = fetch_scrape(&url).await;
+        let round = poll_round(&base, &name).await;
         if !current() {
             return;
         }
         let now = js_sys::Date::now();
-        match result {
-            Ok((text, scraped_at)) => state.accept(now, &text, scraped_at),
+        match round {
+            Ok(round) => {
+                dashboard.clock.update_value(|clock| {
+                    for answer in round.iter().filter_map(|(_, r)| r.as_ref().ok()) {
+                        if let (Some(at), Some(took)) = (answer.scraped_at, answer.duration_ms) {
+                            clock.observe(now, at, took);
+                        }
+                    }
+                });
+                let clock = dashboard.clock.get_value();
+                dashboard.clock_offset_ms.set(clock.offset_ms());
+                state.record_round(now, &clock, round);
+            }
             Err(e) => state.fail(now, e),
         }
         dashboard.data_clock.set(now);
@@ -170,20 +183,46 @@ async fn poll(dashboard: Dashboard, state: VariantState, url: String, generation
     }
 }
 
-/// Where a variant's metrics are relayed.
-pub fn relay_url(base: &str, name: &str) -> String {
-    format!("{base}/relay/{name}")
+/// One round of a variant: its targets now, and each one's answer.
+async fn poll_round(
+    base: &str,
+    name: &str,
+) -> Result<Vec<(String, Result<Answer, PollError>)>, PollError> {
+    let ids = targets(base, name).await?;
+    let urls: Vec<String> = ids.iter().map(|id| relay_url(base, name, id)).collect();
+    let answers = futures::future::join_all(urls.iter().map(|url| scrape(url))).await;
+    Ok(ids.into_iter().zip(answers).collect())
 }
 
-/// One scrape through the relay: the exposition text, or what went wrong.
-pub async fn scrape(url: &str) -> Result<String, PollError> {
-    fetch_scrape(url).await.map(|(text, _)| text)
+/// `GET {base}/targets/{name}`: the ids of the variant's targets now.
+pub async fn targets(base: &str, name: &str) -> Result<Vec<String>, PollError> {
+    let res = Request::get(&format!("{base}/targets/{name}"))
+        .send()
+        .await
+        .map_err(|e| PollError::Unreachable(e.to_string()))?;
+    if !res.ok() {
+        return Err(PollError::Relay(error_text(res).await));
+    }
+    let body = json(res).await.map_err(PollError::Relay)?;
+    let ids = field(&body, "targets")
+        .map(|v| Array::from(&v))
+        .ok_or_else(|| PollError::Relay(format!("no target list for {name}")))?
+        .iter()
+        .filter_map(|t| field(&t, "id")?.as_string())
+        .collect();
+    Ok(ids)
 }
 
-/// Like [`scrape`], with the relay's `X-Scrape-Timestamp-Ms`: the relay
-/// reuses an upstream answer for a moment (coalescing), and the same
-/// timestamp twice means the same scrape, which must not become two rows.
-async fn fetch_scrape(url: &str) -> Result<(String, Option<f64>), PollError> {
+/// Where one target of a variant is relayed.
+pub fn relay_url(base: &str, name: &str, target: &str) -> String {
+    format!("{base}/relay/{name}/{target}")
+}
+
+/// One scrape through the relay: the exposition with the relay's scrape
+/// time and duration (`X-Scrape-Timestamp-Ms`, `X-Scrape-Duration-Ms`: the
+/// same timestamp twice means the relay reused one scrape, which must not
+/// become two rows), or what went wrong.
+pub async fn scrape(url: &str) -> Result<Answer, PollError> {
     let res = Request::get(url)
         .send()
         .await
@@ -191,15 +230,18 @@ async fn fetch_scrape(url: &str) -> Result<(String, Option<f64>), PollError> {
     if !res.ok() {
         return Err(PollError::Relay(error_text(res).await));
     }
-    let scraped_at = res
-        .headers()
-        .get("x-scrape-timestamp-ms")
-        .and_then(|v| v.parse::<f64>().ok());
+    let header = |name: &str| res.headers().get(name).and_then(|v| v.parse::<f64>().ok());
+    let scraped_at = header("x-scrape-timestamp-ms");
+    let duration_ms = header("x-scrape-duration-ms");
     let text = res
         .text()
         .await
         .map_err(|e| PollError::Interrupted(e.to_string()))?;
-    Ok((text, scraped_at))
+    Ok(Answer {
+        text,
+        scraped_at,
+        duration_ms,
+    })
 }
 
 async fn json(res: Response) -> Result<JsValue, String> {

@@ -9,6 +9,7 @@ use std::{collections::VecDeque, fmt};
 use leptos::prelude::*;
 use zai_dash_engine::{
     buffer::Buffer,
+    clock::ClockSync,
     parse,
     view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
 };
@@ -46,11 +47,14 @@ impl fmt::Display for PollError {
 pub enum Condition {
     /// No answer yet.
     Waiting,
-    /// Answering, with recent data.
+    /// Every target answering, with recent data.
     Up,
+    /// Some targets (pods) answering, some not: the variant is still on
+    /// screen, from the pods that answer.
+    Partial,
     /// Answering, but its newest data is older than a few polls.
     Stale,
-    /// The last poll failed.
+    /// No target answered the last poll.
     Down,
 }
 
@@ -60,13 +64,14 @@ impl Condition {
         match self {
             Condition::Waiting => "waiting",
             Condition::Up => "up",
+            Condition::Partial => "partial",
             Condition::Stale => "stale",
             Condition::Down => "down",
         }
     }
 }
 
-/// How a variant's last poll went.
+/// How a variant's (or one target's) last poll went.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Health {
     /// No answer yet.
@@ -83,22 +88,45 @@ pub enum Health {
     },
 }
 
-/// One variant: its name, buffer and health.
+/// One target (pod) of a variant, as the relay names it, and its last poll.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetHealth {
+    /// The relay's opaque, stable id for the target.
+    pub id: String,
+    /// How its last poll went.
+    pub health: Health,
+}
+
+/// What one poll of one target brought: the exposition and when the relay
+/// scraped it.
+pub struct Answer {
+    /// The exposition text.
+    pub text: String,
+    /// The relay's `X-Scrape-Timestamp-Ms` (relay clock), if sent.
+    pub scraped_at: Option<f64>,
+    /// The relay's `X-Scrape-Duration-Ms`, if sent.
+    pub duration_ms: Option<f64>,
+}
+
+/// One variant: its name, buffer (a store per target) and health.
 #[derive(Clone, Copy, PartialEq)]
 pub struct VariantState {
     /// The configured name, as in `/relay/{name}`.
     pub name: StoredValue<String>,
     buffer: StoredValue<Buffer>,
-    /// Bumped on every accepted scrape: read it to re-render on new data.
+    /// Bumped on every poll that added data: read it to re-render.
     pub version: RwSignal<u64>,
-    /// The last poll's outcome.
+    /// The last poll's outcome over the variant: up if any target answered.
     pub health: RwSignal<Health>,
-    /// When the last scrape was accepted (Unix ms).
+    /// Each target's last poll, in the relay's order.
+    pub targets: RwSignal<Vec<TargetHealth>>,
+    /// When a scrape was last accepted (Unix ms).
     pub last_ok_ms: RwSignal<Option<f64>>,
-    /// Recent failed polls (time, error), newest last, for chart markers.
-    pub failures: RwSignal<VecDeque<(i64, PollError)>>,
-    /// The relay's timestamp of the scrape last added.
-    scraped_at: StoredValue<Option<f64>>,
+    /// Recent failed polls (time, what failed), newest last, for chart
+    /// markers.
+    pub failures: RwSignal<VecDeque<(i64, String)>>,
+    /// Per target, the relay's timestamp of the scrape last added.
+    scraped_at: StoredValue<Vec<(String, f64)>>,
 }
 
 /// Failed polls remembered for markers: a day of 5 s polls would be far
@@ -113,53 +141,126 @@ impl VariantState {
             buffer: StoredValue::new(Buffer::default()),
             version: RwSignal::new(0),
             health: RwSignal::new(Health::Waiting),
+            targets: RwSignal::new(Vec::new()),
             last_ok_ms: RwSignal::new(None),
             failures: RwSignal::new(VecDeque::new()),
-            scraped_at: StoredValue::new(None),
+            scraped_at: StoredValue::new(Vec::new()),
         }
     }
 
-    /// Parses a scrape received at `t_ms` and adds it to the buffer. A
-    /// scrape with no valid sample at all counts as a failed poll; one the
-    /// relay already gave (same `scraped_at`) only confirms the variant up.
-    pub fn accept(&self, t_ms: f64, text: &str, scraped_at: Option<f64>) {
-        if scraped_at.is_some() && self.scraped_at.get_value() == scraped_at {
-            self.health.set(Health::Up { warning: None });
-            return;
+    /// Files one poll round: each target's answer or error, received at
+    /// `now_ms`; `clock` maps the relay's scrape times onto this browser's
+    /// clock. Targets no longer listed are retired (their pod went away).
+    pub fn record_round(
+        &self,
+        now_ms: f64,
+        clock: &ClockSync,
+        round: Vec<(String, Result<Answer, PollError>)>,
+    ) {
+        let mut healths = Vec::with_capacity(round.len());
+        let mut added = false;
+        let ids: Vec<&str> = round.iter().map(|(id, _)| id.as_str()).collect();
+        let _ = self.buffer.try_update_value(|b| {
+            let gone: Vec<String> = b
+                .targets()
+                .filter(|t| !ids.contains(t))
+                .map(str::to_owned)
+                .collect();
+            gone.iter().for_each(|t| b.retire(t));
+        });
+        self.scraped_at
+            .update_value(|s| s.retain(|(id, _)| ids.contains(&id.as_str())));
+        for (id, result) in round {
+            let health = match result {
+                Ok(answer) => {
+                    let (health, new) = self.accept(&id, now_ms, clock, &answer);
+                    added |= new;
+                    health
+                }
+                Err(error) => {
+                    self.note_failure(now_ms, format!("{}: {error}", short_id(&id)));
+                    Health::Down { error }
+                }
+            };
+            healths.push(TargetHealth { id, health });
         }
-        let scrape = parse::parse(text);
+        let up = healths
+            .iter()
+            .find(|t| matches!(t.health, Health::Up { .. }));
+        let health = match (up, healths.first()) {
+            (Some(t), _) => t.health.clone(),
+            (
+                None,
+                Some(TargetHealth {
+                    health: Health::Down { error },
+                    ..
+                }),
+            ) => Health::Down {
+                error: error.clone(),
+            },
+            _ => Health::Waiting,
+        };
+        self.targets.set(healths);
+        self.health.set(health);
+        if added {
+            self.last_ok_ms.set(Some(now_ms));
+            self.version.update(|v| *v += 1);
+        }
+    }
+
+    /// Parses one target's answer and adds it to the buffer, at its scrape
+    /// time on this browser's clock. A scrape with no valid sample at all
+    /// is a failed poll; one already added (the relay reused its answer:
+    /// same scrape time) only confirms the target up. Returns the
+    /// target's health and whether a row was added.
+    fn accept(&self, id: &str, now_ms: f64, clock: &ClockSync, answer: &Answer) -> (Health, bool) {
+        let seen = self
+            .scraped_at
+            .with_value(|s| s.iter().find(|(t, _)| t == id).map(|(_, at)| *at));
+        if answer.scraped_at.is_some() && answer.scraped_at == seen {
+            return (Health::Up { warning: None }, false);
+        }
+        let scrape = parse::parse(&answer.text);
         if scrape.samples.is_empty() && !scrape.errors.is_empty() {
-            let first = &scrape.errors[0];
-            self.fail(t_ms, PollError::Malformed(first.to_string()));
-            return;
+            let error = PollError::Malformed(scrape.errors[0].to_string());
+            self.note_failure(now_ms, format!("{}: {error}", short_id(id)));
+            return (Health::Down { error }, false);
         }
+        let t_ms = answer.scraped_at.map_or(now_ms, |at| clock.local(at));
         let pushed = self
             .buffer
-            .try_update_value(|b| b.push(t_ms as i64, &scrape).is_ok())
+            .try_update_value(|b| b.push_target(id, t_ms as i64, &scrape).is_ok())
             .unwrap_or(false);
+        if pushed && let Some(at) = answer.scraped_at {
+            self.scraped_at
+                .update_value(|s| match s.iter_mut().find(|(t, _)| t == id) {
+                    Some(entry) => entry.1 = at,
+                    None => s.push((id.to_owned(), at)),
+                });
+        }
         let warning = scrape.errors.first().map(|e| {
             format!(
                 "{} malformed line(s) skipped, first: {e}",
                 scrape.errors.len()
             )
         });
-        self.health.set(Health::Up { warning });
-        if pushed {
-            self.scraped_at.set_value(scraped_at);
-            self.last_ok_ms.set(Some(t_ms));
-            self.version.update(|v| *v += 1);
-        }
+        (Health::Up { warning }, pushed)
     }
 
-    /// Records a failed poll at `t_ms`; the buffer is untouched.
+    /// Records a failed poll of the whole variant at `t_ms` (the relay or
+    /// its target list could not be reached); the buffer is untouched.
     pub fn fail(&self, t_ms: f64, error: PollError) {
+        self.note_failure(t_ms, error.to_string());
+        self.health.set(Health::Down { error });
+    }
+
+    fn note_failure(&self, t_ms: f64, what: String) {
         self.failures.update(|f| {
             if f.len() == MAX_FAILURES {
                 f.pop_front();
             }
-            f.push_back((t_ms as i64, error.clone()));
+            f.push_back((t_ms as i64, what));
         });
-        self.health.set(Health::Down { error });
     }
 
     /// After a panic (see the `crash` module): a reader that died mid-read still
@@ -181,6 +282,11 @@ impl VariantState {
         self.version.track();
         self.buffer.with_value(f)
     }
+}
+
+/// A target id short enough for a label (the relay's ids are hex).
+pub fn short_id(id: &str) -> &str {
+    id.get(..6).unwrap_or(id)
 }
 
 /// The windows offered by the window buttons.
@@ -226,6 +332,11 @@ pub struct Dashboard {
     /// Bumped by every recovery from a panic: everything derived from the
     /// buffers (panels, caches, poll loops) is rebuilt for a new one.
     pub generation: RwSignal<u64>,
+    /// The relay's clock as seen from here: sample times are scrape times.
+    pub clock: StoredValue<ClockSync>,
+    /// How far this browser's clock is ahead of the relay's, ms, once
+    /// measured.
+    pub clock_offset_ms: RwSignal<Option<f64>>,
 }
 
 impl Dashboard {
@@ -250,6 +361,8 @@ impl Dashboard {
             help: RwSignal::new(false),
             relay: RwSignal::new(None),
             generation: RwSignal::new(0),
+            clock: StoredValue::new(ClockSync::default()),
+            clock_offset_ms: RwSignal::new(None),
         }
     }
 
@@ -365,10 +478,14 @@ impl Dashboard {
     /// How a variant reads now.
     pub fn condition(&self, variant: &VariantState) -> Condition {
         let last_ok = variant.last_ok_ms.get();
+        let some_down = variant
+            .targets
+            .with(|ts| ts.iter().any(|t| matches!(t.health, Health::Down { .. })));
         variant.health.with(|h| match h {
             Health::Down { .. } => Condition::Down,
             Health::Waiting => Condition::Waiting,
             Health::Up { .. } if last_ok.is_some_and(|t| self.is_stale(t)) => Condition::Stale,
+            Health::Up { .. } if some_down => Condition::Partial,
             Health::Up { .. } => Condition::Up,
         })
     }

@@ -235,20 +235,31 @@ impl FamilySet {
 }
 
 /// One scrape, reduced: a value per slot of the extractor's schema (slots
-/// added by later scrapes are absent here), the families present and the
-/// number of per-series counter resets seen since the previous scrape.
+/// added by later scrapes are absent here), the families present, the
+/// number of per-series counter resets seen since the previous scrape, and
+/// what happened to the process behind it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     /// Value per slot index; `NaN` where the slot had no series.
     pub values: Vec<f64>,
     /// Families the scrape contained.
     pub families: FamilySet,
-    /// Series whose counter went down since the previous scrape.
+    /// Counter series that restarted since the previous scrape.
     pub resets: u32,
+    /// Whether the process restarted since the previous scrape (its
+    /// `process_start_time_seconds` changed).
+    pub restart: bool,
+    /// Whether this scrape came from another process than the previous one
+    /// but not from a new one: a start time seen before came back, so the
+    /// URL is load-balanced across processes and its counters mean nothing.
+    pub flip: bool,
+    /// The `zai_proxy_build_info` version (and commit) this scrape reports,
+    /// when it differs from the previous scrape's: a deploy.
+    pub deploy: Option<Box<str>>,
 }
 
 /// Where a sample goes: its slot and the family it marks present.
-struct Target {
+struct Destination {
     slot: Slot,
     family: Family,
 }
@@ -278,16 +289,39 @@ struct Feed {
 /// cannot grow the state without bound (an hour at 5 s).
 const FORGET_AFTER: u64 = 720;
 
-/// Turns successive scrapes of one variant into [`Record`]s, keeping the
-/// previous value of every raw counter series for reset detection.
+/// Start times remembered to tell a load-balanced URL (a start time comes
+/// back) from a restart (always a new one).
+const STARTS_REMEMBERED: usize = 8;
+
+/// Turns successive scrapes of one target (one process at a time) into
+/// [`Record`]s, keeping the previous value of every raw counter series for
+/// reset detection.
+///
+/// A restart is known exactly when the exporter sends
+/// `process_start_time_seconds` (client_golang's default registry does):
+/// a new start time is a restart even if every counter came back above its
+/// old value, which PromQL's reset rule (a value lower than the previous
+/// one) misses. Every series then starts again from zero, and one that the
+/// new process re-creates only later (client_golang creates a labelled
+/// series at its first use) is new then, not a reset where it reappears.
+/// Without a start time, a drop is a reset, as in PromQL.
 #[derive(Clone, Default)]
 pub struct Extractor {
     schema: Vec<Slot>,
     index: HashMap<Slot, usize>,
     stitched: Vec<f64>,
+    /// Per slot: fed by a series of the current scrape. At a restart, a
+    /// counter slot no series fed is unknown (what it counted between the
+    /// previous scrape and the restart is lost), not unchanged; after it,
+    /// an absent series has counted nothing since the restart.
+    fed: Vec<bool>,
     series: HashMap<String, SeriesState>,
     generation: u64,
     key: String,
+    /// The current process's start time, and earlier ones (newest last).
+    starts: Vec<f64>,
+    /// The build the current process reports.
+    build: Option<Box<str>>,
 }
 
 impl Extractor {
@@ -309,8 +343,25 @@ impl Extractor {
     /// Reduces one scrape to a record, advancing the stitched totals.
     pub fn push(&mut self, scrape: &Scrape<'_>) -> Record {
         self.generation += 1;
-        let mut families = FamilySet::default();
+        let (restart, flip) = self.process_change(scrape);
         let mut resets = 0;
+        if restart {
+            // Every counter series of the old process ended: each is a
+            // reset, once, here; the new process's series count from zero.
+            resets = self
+                .series
+                .values()
+                .filter(|s| s.feed.is_some_and(|f| f.counter))
+                .count() as u32;
+            self.series.clear();
+        }
+        self.fed.iter_mut().for_each(|f| *f = false);
+        let deploy = if flip {
+            None
+        } else {
+            self.build_change(scrape)
+        };
+        let mut families = FamilySet::default();
         let mut gauges: Vec<(usize, f64)> = Vec::new();
         let mut quota = QuotaPick::default();
         for sample in &scrape.samples {
@@ -328,7 +379,10 @@ impl Extractor {
                 continue;
             };
             families.insert(feed.family);
+            self.fed[feed.index] = true;
             match increase {
+                // Across a flip the "increase" is between two processes.
+                Some(_) if flip => {}
                 Some((increase, reset)) => {
                     resets += u32::from(reset);
                     self.stitched[feed.index] += increase;
@@ -345,9 +399,9 @@ impl Extractor {
         let mut values: Vec<f64> = self
             .schema
             .iter()
-            .zip(&self.stitched)
-            .map(|(slot, &total)| {
-                if slot.is_counter() && families.contains(Family::of(slot)) {
+            .zip(self.stitched.iter().zip(&self.fed))
+            .map(|(slot, (&total, &fed))| {
+                if slot.is_counter() && (fed || !restart) && families.contains(Family::of(slot)) {
                     total
                 } else {
                     f64::NAN
@@ -362,7 +416,52 @@ impl Extractor {
             values,
             families,
             resets,
+            restart,
+            flip,
+            deploy,
         }
+    }
+
+    /// Whether the process behind `scrape` restarted, or is another one
+    /// seen before (a flip), judged by `process_start_time_seconds`.
+    fn process_change(&mut self, scrape: &Scrape<'_>) -> (bool, bool) {
+        let Some(start) = scrape
+            .samples
+            .iter()
+            .find(|s| s.name == "process_start_time_seconds" && s.value.is_finite())
+            .map(|s| s.value)
+        else {
+            return (false, false);
+        };
+        let Some(&current) = self.starts.last() else {
+            self.starts.push(start);
+            return (false, false);
+        };
+        if start == current {
+            return (false, false);
+        }
+        let seen_before = self.starts.contains(&start);
+        self.starts.retain(|&s| s != start);
+        self.starts.push(start);
+        if self.starts.len() > STARTS_REMEMBERED {
+            self.starts.remove(0);
+        }
+        (!seen_before, seen_before)
+    }
+
+    /// The build `scrape` reports, if it differs from the previous one's.
+    fn build_change(&mut self, scrape: &Scrape<'_>) -> Option<Box<str>> {
+        let info = scrape
+            .samples
+            .iter()
+            .find(|s| s.name == "zai_proxy_build_info")?;
+        let version = info.labels.get("version").unwrap_or_default();
+        let build: Box<str> = match info.labels.get("commit") {
+            Some(commit) if !commit.is_empty() => format!("{version} ({commit})").into(),
+            _ => version.to_string().into(),
+        };
+        let previous = self.build.replace(build.clone());
+        previous.is_some_and(|p| p != build).then_some(build)
     }
 
     fn slot(&mut self, slot: Slot) -> usize {
@@ -373,6 +472,7 @@ impl Extractor {
         self.index.insert(slot.clone(), i);
         self.schema.push(slot);
         self.stitched.push(0.0);
+        self.fed.push(false);
         i
     }
 
@@ -404,10 +504,10 @@ impl Extractor {
             };
             return Some((feed, Some(step)));
         }
-        let feed = classify(sample).map(|target| Feed {
-            counter: target.slot.is_counter(),
-            index: self.slot(target.slot),
-            family: target.family,
+        let feed = classify(sample).map(|to| Feed {
+            counter: to.slot.is_counter(),
+            index: self.slot(to.slot),
+            family: to.family,
         });
         self.series.insert(
             self.key.clone(),
@@ -430,7 +530,7 @@ impl Extractor {
 }
 
 /// The slot a sample feeds, or `None` for families no panel uses.
-fn classify(sample: &Sample<'_>) -> Option<Target> {
+fn classify(sample: &Sample<'_>) -> Option<Destination> {
     let name = sample.name.strip_prefix("zai_proxy_")?;
     let label = |key: &str| sample.labels.get(key).map(|v| Box::<str>::from(&*v));
     let (slot, family) = match name {
@@ -456,12 +556,12 @@ fn classify(sample: &Sample<'_>) -> Option<Target> {
         "max_workers" => (Slot::MaxWorkers, Family::MaxWorkers),
         "worker_utilization_ratio" => (Slot::Utilization, Family::Utilization),
         "rate_limit_requests_per_second" => (Slot::RateLimit, Family::RateLimit),
-        _ => return histogram_target(name, sample),
+        _ => return histogram_destination(name, sample),
     };
-    Some(Target { slot, family })
+    Some(Destination { slot, family })
 }
 
-fn histogram_target(name: &str, sample: &Sample<'_>) -> Option<Target> {
+fn histogram_destination(name: &str, sample: &Sample<'_>) -> Option<Destination> {
     const HISTOGRAMS: [(&str, Histogram, Family); 3] = [
         (
             "request_duration_seconds",
@@ -490,7 +590,7 @@ fn histogram_target(name: &str, sample: &Sample<'_>) -> Option<Target> {
             "_count" => HistPart::Count,
             _ => return None,
         };
-        Some(Target {
+        Some(Destination {
             slot: Slot::Hist(hist, part),
             family,
         })

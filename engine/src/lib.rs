@@ -16,7 +16,9 @@
 //! - [`extract`]: one parsed scrape into a compact [`extract::Record`] of the
 //!   zai-proxy series the panels need, with per-series counter-reset
 //!   stitching.
-//! - [`buffer`]: a time-bounded rolling buffer of records per variant.
+//! - [`clock`]: the relay's scrape times on the browser's clock.
+//! - [`buffer`]: a time-bounded rolling buffer of records per variant, one
+//!   store per target (pod), read together as PromQL's `sum()` would.
 //! - [`promql`]: `rate`, `increase` and `histogram_quantile`, matching
 //!   Prometheus' own rules.
 //! - [`series`]: the time series each panel draws, on an aligned grid.
@@ -27,6 +29,7 @@
 //!   ways, with a notice for every bad parameter.
 
 pub mod buffer;
+pub mod clock;
 pub mod extract;
 pub mod format;
 pub mod parse;

@@ -233,18 +233,25 @@ pub fn sizes(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 /// A chart's series for one variant, recomputed only where new data can
 /// change them.
 ///
-/// A point at grid time `t` looks at rows in `[t - lookback, t]`. Rows only
-/// ever arrive later than the newest one, so once a row newer than `t`
-/// exists the point is final — unless eviction at the old end of the
-/// buffer has reached into its lookback. A live chart therefore recomputes
-/// a point or two per refresh instead of hundreds; only a change of grid
-/// step (another window) or a new series name recomputes everything.
+/// A point at grid time `t` looks at rows in `[t - lookback, t]`. A
+/// target's rows only ever arrive later than its newest one, so once every
+/// target still scraped has a row newer than `t` the point is final —
+/// unless eviction at the old end of the buffer has reached into its
+/// lookback, or a new target has appeared since (its first row may be
+/// older than the others' newest). A live chart therefore recomputes a
+/// point or two per refresh instead of hundreds; only a change of grid
+/// step (another window), a new column (a new series, back-filled) or a
+/// new series name recomputes everything.
 #[derive(Clone, Debug, Default)]
 pub struct Cache {
     grid: Option<Grid>,
     /// Grid times in `[final_from, final_to)` are final.
     final_from: i64,
     final_to: i64,
+    /// Targets the buffer had added when the points were computed.
+    targets: usize,
+    /// Columns the buffer had added when the points were computed.
+    columns: usize,
     series: Vec<Series>,
 }
 
@@ -256,40 +263,47 @@ impl Cache {
         grid: &Grid,
         compute: impl Fn(&Buffer, &Grid) -> Vec<Series>,
     ) -> &[Series] {
-        let (Some(first_row), Some(last_row)) = (buffer.first_time(), buffer.last_time()) else {
+        let (targets, new_first) = buffer.added_since(self.targets);
+        let (Some(first_row), Some(settled)) = (buffer.first_time(), buffer.settled_until()) else {
             self.grid = None;
             self.series = compute(buffer, grid);
             return &self.series;
         };
+        let intact = buffer.intact_from().map_or(first_row, |t| t.max(first_row));
+        let columns = buffer.columns_added();
         let reused = self
             .grid
+            .filter(|_| columns == self.columns)
             .and_then(|old| {
-                let range = self.reusable(old, grid, first_row)?;
-                Some((old, range))
+                let (from, to) = self.reusable(old, grid, intact)?;
+                let to = new_first.map_or(to, |t| to.min(t));
+                (from < to).then_some((old, (from, to)))
             })
             .and_then(|(old, (from, to))| self.merge(buffer, grid, old, from, to, &compute));
         self.series = reused.unwrap_or_else(|| compute(buffer, grid));
         self.grid = Some(*grid);
-        self.final_from = first_row + grid.lookback_ms;
-        // A point at the newest row's time is final too: later rows are
-        // strictly later.
-        self.final_to = last_row + 1;
+        self.targets = targets;
+        self.columns = columns;
+        self.final_from = intact + grid.lookback_ms;
+        // A point at a target's newest row's time is final too: its later
+        // rows are strictly later.
+        self.final_to = settled;
         &self.series
     }
 
     /// The times `[from, to)` whose cached points `grid` can reuse: on the
     /// old grid (same step, alignment and lookback, so a new point there
     /// *is* an old point), final when cached, and untouched by eviction
-    /// since (their lookback starts at or after the oldest row). `None`
-    /// when nothing qualifies.
-    fn reusable(&self, old: Grid, grid: &Grid, first_row: i64) -> Option<(i64, i64)> {
+    /// since (their lookback starts at or after `intact`, where history
+    /// is as it was). `None` when nothing qualifies.
+    fn reusable(&self, old: Grid, grid: &Grid, intact: i64) -> Option<(i64, i64)> {
         let same_points = old.step_ms == grid.step_ms
             && old.lookback_ms == grid.lookback_ms
             && old.first_ms.rem_euclid(old.step_ms) == grid.first_ms.rem_euclid(grid.step_ms);
         let old_end = old.first_ms + old.len as i64 * old.step_ms;
         let from = self
             .final_from
-            .max(first_row + grid.lookback_ms)
+            .max(intact + grid.lookback_ms)
             .max(old.first_ms);
         let to = self.final_to.min(old_end);
         (same_points && from < to).then_some((from, to))

@@ -114,6 +114,10 @@ pub struct MetricSnapshot {
     pub retry_rate: Option<f64>,
     /// Per-series counter resets seen in the window (proxy restarts).
     pub resets: u32,
+    /// Whether a target answered from another, older process within the
+    /// window (a load-balanced URL): its figures compare two processes
+    /// and are not to be trusted.
+    pub unreliable: bool,
     /// Quota telemetry, when the proxy exports it.
     pub quota: Option<QuotaState>,
 }
@@ -182,11 +186,12 @@ fn is_request(slot: &Slot) -> bool {
 pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     let span = window.span();
     // A counter series appears at its first increment, so within a family
-    // that is present a missing series means 0 — given two rows to compare.
-    // A family that is absent, or a single row, stays `None`.
-    let counter = |family: Family, v: Option<f64>| {
-        v.or_else(|| (window.len() >= 2 && window.has_family(family)).then_some(0.0))
-    };
+    // that is present a missing series means 0 — given two scrapes of one
+    // process to compare. A family that is absent, a single row, or two
+    // rows with a restart between them (what happened before the restart
+    // is unknown) stays `None`.
+    let counter =
+        |family: Family, v: Option<f64>| v.or_else(|| window.watched(family).then_some(0.0));
     let tokens = |d| counter(Family::Tokens, window.total(&Slot::Tokens(d)));
     let cost = |d| counter(Family::Cost, window.total(&Slot::Cost(d)));
     let token_rate = |d| counter(Family::Tokens, window.rate(&Slot::Tokens(d)));
@@ -272,6 +277,7 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         upstream_error_rate: counter(Family::UpstreamErrors, window.sum_rate(is_error)),
         retry_rate: counter(Family::Retries, window.rate(&retry)),
         resets: window.resets(),
+        unreliable: window.unreliable(),
         quota: quota(window),
     }
 }

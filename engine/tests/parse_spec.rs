@@ -443,6 +443,24 @@ fn other_comments_are_ignored() {
     assert_eq!(scrape.samples.len(), 1);
 }
 
+/// Prometheus's text lexer takes `HELP` and `TYPE` as keywords only when a
+/// blank follows them (then a metric name must come); with nothing after
+/// them they are plain comments, not malformed lines.
+#[test]
+fn a_bare_help_or_type_is_a_plain_comment() {
+    for text in [
+        "# HELP\na 1\n",
+        "# TYPE\na 1\n",
+        "# HELP\r\na 1\n",
+        "a 1\n# HELP",
+    ] {
+        let scrape = parse(text);
+        assert_eq!(scrape.errors, [], "{text:?}");
+        assert_eq!(scrape.families, [], "{text:?}");
+        assert_eq!(scrape.samples.len(), 1, "{text:?}");
+    }
+}
+
 #[test]
 fn an_empty_exposition_is_empty() {
     assert_eq!(parse(""), Scrape::default());
@@ -542,11 +560,10 @@ fn openmetrics_types_map_to_the_closest_classic_type() {
 #[test]
 fn malformed_help_and_type_lines_are_reported() {
     for (line, kind) in [
-        ("# HELP", ParseErrorKind::BadHelpLine),
         ("# HELP  ", ParseErrorKind::BadHelpLine),
         ("# HELP 1abc text", ParseErrorKind::BadHelpLine),
         ("# HELP a.b text", ParseErrorKind::BadHelpLine),
-        ("# TYPE", ParseErrorKind::BadTypeLine),
+        ("# TYPE ", ParseErrorKind::BadTypeLine),
         ("# TYPE a", ParseErrorKind::BadTypeLine),
         ("# TYPE a  ", ParseErrorKind::BadTypeLine),
         ("# TYPE a bogus", ParseErrorKind::BadTypeLine),

@@ -5,7 +5,10 @@
 //!
 //! The cache once mapped a live grid onto a paused one past the paused
 //! grid's end and panicked with "index out of bounds"; the property test
-//! below drives every such sequence instead of the one that was seen.
+//! below drives every such sequence instead of the one that was seen. A
+//! variant has up to three pods whose scrapes arrive out of step (a pod's
+//! row can be older than another's newest), restart, go away and come
+//! back under the same id.
 
 // proptest has no wasm32 random source.
 #![cfg(not(target_arch = "wasm32"))]
@@ -20,15 +23,19 @@ use zai_dash_engine::{
 /// One thing a user (or the network) does to a chart.
 #[derive(Clone, Debug)]
 enum Step {
-    /// `n` scrapes arrive, `gap_ms` apart; every `reset_every`-th restarts
-    /// the process (counters back near 0), and from `new_code_at` on a 500
-    /// series exists.
+    /// `n` rounds of scrapes arrive, `gap_ms` apart, from the pods in
+    /// `pods` (a bit each); every `reset_every`-th scrape of a pod restarts
+    /// its process (a new start time, counters back near 0), and from
+    /// `new_code_at` on a 500 series exists.
     Scrapes {
         n: usize,
         gap_ms: i64,
         reset_every: usize,
         new_code_at: usize,
+        pods: u8,
     },
+    /// A pod goes away (its id may come back later, as a new target).
+    Retire { pod: usize },
     /// A live window of `window_ms` ending `lag_ms` after the newest row.
     Live {
         window_ms: i64,
@@ -48,14 +55,16 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (1..12usize, 1..9_000i64, 2..30usize, 0..40usize).prop_map(
-            |(n, gap_ms, reset_every, new_code_at)| Step::Scrapes {
+        (1..12usize, 1..9_000i64, 2..30usize, 0..40usize, 1..8u8).prop_map(
+            |(n, gap_ms, reset_every, new_code_at, pods)| Step::Scrapes {
                 n,
                 gap_ms,
                 reset_every,
-                new_code_at
+                new_code_at,
+                pods,
             }
         ),
+        (0..3usize).prop_map(|pod| Step::Retire { pod }),
         (1_000..400_000i64, 0..7_000i64, 1..80usize).prop_map(|(window_ms, lag_ms, points)| {
             Step::Live {
                 window_ms,
@@ -75,40 +84,77 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// The simulated variant: a buffer small enough that eviction happens.
+/// The simulated variant: a buffer small enough that eviction happens,
+/// and three pods whose clocks are out of step with each other.
 struct Variant {
     buffer: Buffer,
     t_ms: i64,
+    pods: [Pod; 3],
+}
+
+/// One pod's process.
+#[derive(Default)]
+struct Pod {
+    t_ms: i64,
     scrapes: usize,
+    start: u32,
     ok: f64,
     failed: f64,
 }
+
+/// How far each pod's scrape times are from the shared clock: pod 1's
+/// rows land before pod 0's of the same round, after them in the buffer.
+const SKEW_MS: [i64; 3] = [0, -700, 1_300];
 
 impl Variant {
     fn new(max_rows: usize) -> Self {
         Variant {
             buffer: Buffer::new(10 * 60_000, max_rows),
             t_ms: 1_700_000_000_000,
-            scrapes: 0,
-            ok: 0.0,
-            failed: 0.0,
+            pods: Default::default(),
         }
     }
 
-    fn scrape(&mut self, gap_ms: i64, reset_every: usize, new_code_at: usize) {
-        self.scrapes += 1;
+    /// A round of scrapes of the pods in `mask`, in pod order.
+    fn round(&mut self, gap_ms: i64, reset_every: usize, new_code_at: usize, mask: u8) {
         self.t_ms += gap_ms;
+        for i in (0..3).filter(|i| mask & (1 << i) != 0) {
+            let t_ms = self.t_ms + SKEW_MS[i];
+            let pod = &mut self.pods[i];
+            if t_ms <= pod.t_ms {
+                continue;
+            }
+            pod.t_ms = t_ms;
+            let text = pod.scrape(reset_every, new_code_at);
+            self.buffer
+                .push_target(&format!("pod-{i}"), t_ms, &parse(&text))
+                .expect("rows arrive in order per pod");
+        }
+    }
+
+    /// `n` scrapes of the only pod, `gap_ms` apart.
+    fn scrape(&mut self, gap_ms: i64, reset_every: usize, new_code_at: usize) {
+        self.round(gap_ms, reset_every, new_code_at, 1);
+    }
+}
+
+impl Pod {
+    fn scrape(&mut self, reset_every: usize, new_code_at: usize) -> String {
+        self.scrapes += 1;
         if self.scrapes.is_multiple_of(reset_every) {
+            self.start += 1;
             self.ok = 0.0;
             self.failed = 0.0;
         }
         self.ok += (self.scrapes % 7) as f64 + 1.0;
         let mut text = format!(
-            "zai_proxy_requests_total{{status_code=\"200\"}} {}\n\
+            "process_start_time_seconds {}\n\
+             zai_proxy_requests_total{{status_code=\"200\"}} {}\n\
              zai_proxy_request_duration_seconds_bucket{{le=\"0.5\"}} {}\n\
              zai_proxy_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n\
              zai_proxy_request_duration_seconds_sum {}\n\
              zai_proxy_request_duration_seconds_count {}\n",
+            self.start,
             self.ok,
             (self.ok / 2.0).floor(),
             self.ok,
@@ -122,9 +168,7 @@ impl Variant {
                 self.failed
             );
         }
-        self.buffer
-            .push(self.t_ms, &parse(&text))
-            .expect("rows arrive in order");
+        text
     }
 }
 
@@ -163,10 +207,14 @@ proptest! {
         let mut scrape_ms = 5_000;
         for step in steps {
             let grid = match step {
-                Step::Scrapes { n, gap_ms, reset_every, new_code_at } => {
+                Step::Scrapes { n, gap_ms, reset_every, new_code_at, pods } => {
                     for _ in 0..n {
-                        variant.scrape(gap_ms, reset_every, new_code_at);
+                        variant.round(gap_ms, reset_every, new_code_at, pods);
                     }
+                    continue;
+                }
+                Step::Retire { pod } => {
+                    variant.buffer.retire(&format!("pod-{pod}"));
                     continue;
                 }
                 Step::Refresh { scrape_ms: ms } => {

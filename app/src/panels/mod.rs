@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use zai_dash_engine::{
-    buffer::Buffer,
+    buffer::{Buffer, EventKind},
     series::{self, Cache, Grid, Series},
     snapshot::{MetricSnapshot, snapshot},
 };
@@ -29,7 +29,7 @@ use crate::{
         Chart,
         data::{ChartData, Line, Marker, Unit},
     },
-    state::{Dashboard, VariantState},
+    state::{Dashboard, VariantState, short_id},
     theme::{series_color, status_color},
 };
 
@@ -152,14 +152,34 @@ pub fn chart_frame(
     }
 }
 
-/// Markers for a variant's counter resets in `[start, end]`.
-pub fn reset_markers(name: &str, buffer: &Buffer, start: i64, end: i64) -> Vec<Marker> {
+/// Markers for what happened to a variant's targets in `[start, end]`:
+/// restarts and resets (amber), deploys (violet, with the version) and
+/// answers from another process behind one URL (red).
+pub fn event_markers(name: &str, buffer: &Buffer, start: i64, end: i64) -> Vec<Marker> {
+    let several = buffer.targets().nth(1).is_some();
     buffer
-        .reset_times(start, end)
-        .map(|t| Marker {
-            t_ms: t,
-            color: "#f59e0b".to_owned(),
-            label: format!("{name}: counter reset"),
+        .events(start, end)
+        .into_iter()
+        .map(|e| {
+            let (color, what) = match &e.kind {
+                EventKind::Restart => ("#f59e0b", "restart".to_owned()),
+                EventKind::Reset => ("#f59e0b", "counter reset".to_owned()),
+                EventKind::Deploy(build) => ("#a855f7", format!("deploy {build}")),
+                EventKind::Flip => (
+                    "#ef4444",
+                    "answered by another process (load-balanced URL)".to_owned(),
+                ),
+            };
+            let who = if several {
+                format!("{name} {}", short_id(&e.target))
+            } else {
+                name.to_owned()
+            };
+            Marker {
+                t_ms: e.t_ms,
+                color: color.to_owned(),
+                label: format!("{who}: {what}"),
+            }
         })
         .collect()
 }
@@ -185,7 +205,7 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
                     let cache = caches.entry(name.clone()).or_default();
                     lines.extend(chart_lines(&spec, (i, &name, both), buffer, cache, &grid));
                 });
-                markers.extend(reset_markers(&name, buffer, start, end));
+                markers.extend(event_markers(&name, buffer, start, end));
             });
             variant.failures.with(|f| {
                 markers.extend(f.iter().filter(|(t, _)| (start..=end).contains(t)).map(
@@ -248,9 +268,22 @@ pub fn Panel(
     }
 }
 
+/// A figure's text: `render`'s, unless the window mixes processes.
+fn figure(s: &MetricSnapshot, render: fn(&MetricSnapshot) -> String) -> String {
+    if s.unreliable {
+        UNRELIABLE.to_owned()
+    } else {
+        render(s)
+    }
+}
+
+/// What a figure computed across a load-balanced URL's processes reads.
+pub const UNRELIABLE: &str = "unreliable";
+
 /// One labelled figure per variant: `render` turns the variant's window
 /// snapshot into text ("—" for no data, never a silent 0); figures of a
-/// stale or down variant are greyed out and say so on hover.
+/// stale or down variant are greyed out and say so on hover, and a window
+/// in which a URL answered from two processes reads "unreliable".
 #[component]
 pub fn Figures(
     /// Label before each variant's value.
@@ -267,7 +300,7 @@ pub fn Figures(
             <span class="figure-label">{label}</span>
             <For
                 each=move || snaps.get()
-                key=move |(v, s)| (v.name.get_value(), render(s))
+                key=move |(v, s)| (v.name.get_value(), figure(s, render))
                 children=move |(v, s)| {
                     let name = v.name.get_value();
                     // A down or stale variant's figures stay, marked as old.
@@ -279,7 +312,7 @@ pub fn Figures(
                             data-condition=condition
                         >
                             <span class="variant-tag">{name.clone()}</span>
-                            {render(&s)}
+                            {figure(&s, render)}
                         </span>
                     }
                 }

@@ -1,6 +1,8 @@
-//! The status bar: per variant, whether it is up, stale or down (with the
-//! relay's error), how old its data is, and its headline figures over the
-//! last minute; plus whether the app can reach the relay at all.
+//! The status bar: per variant, whether it is up, partial, stale or down
+//! (with the relay's error), how many of its targets (pods) answer and
+//! which do not, how old its data is, and its headline figures over the
+//! last minute; plus whether the app can reach the relay at all, and how
+//! far the relay's clock is from this browser's when that matters.
 
 use leptos::prelude::*;
 use zai_dash_engine::{
@@ -9,7 +11,16 @@ use zai_dash_engine::{
 };
 
 use super::concurrency::workers;
-use crate::state::{Dashboard, Health, PollError, VariantState};
+use crate::state::{Dashboard, Health, PollError, VariantState, short_id};
+
+/// What the status card says of a URL that answers from several
+/// processes in turn.
+const LOAD_BALANCED: &str = "one URL answers from several processes in turn (a load-balanced \
+     Service): figures mixing them are unreliable. Configure each pod as its own target \
+     (repeat --variant NAME=URL) or use dns+ on a headless Service";
+
+/// A clock difference worth showing: sample times are the relay's.
+const SHOWN_OFFSET_MS: f64 = 1_000.0;
 
 /// Headline figures look back this far (or four polls, if longer), so
 /// they are current but not as jumpy as a single scrape interval.
@@ -47,10 +58,39 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
     let name = variant.name.get_value();
     let snap = Memo::new(move |_| recent_snapshot(&variant, dashboard.poll_ms() as i64));
     let state = move || dashboard.condition(&variant).as_str();
-    let message = move || match variant.health.get() {
-        Health::Down { error } => Some(error.to_string()),
-        Health::Up { warning } => warning,
-        Health::Waiting => None,
+    let message = move || {
+        let down: Vec<String> = variant.targets.with(|ts| {
+            ts.iter()
+                .filter_map(|t| match &t.health {
+                    Health::Down { error } if ts.len() > 1 => {
+                        Some(format!("pod {} down: {error}", short_id(&t.id)))
+                    }
+                    _ => None,
+                })
+                .collect()
+        });
+        let unreliable = snap.with(|s| s.as_ref().is_some_and(|s| s.unreliable));
+        let health = match variant.health.get() {
+            Health::Down { error } => Some(error.to_string()),
+            Health::Up { warning } => warning,
+            Health::Waiting => None,
+        };
+        let parts: Vec<String> = unreliable
+            .then(|| LOAD_BALANCED.to_owned())
+            .into_iter()
+            .chain(down)
+            .chain(health)
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    };
+    let targets = move || {
+        variant.targets.with(|ts| {
+            let up = ts
+                .iter()
+                .filter(|t| matches!(t.health, Health::Up { .. }))
+                .count();
+            (!ts.is_empty()).then(|| format!("{up}/{} up", ts.len()))
+        })
     };
     let age = move || {
         variant.last_ok_ms.get().map_or_else(
@@ -76,6 +116,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             <header>
                 <h2 class="variant-name">{name.clone()}</h2>
                 <span class="state">{state}</span>
+                <span class="targets">{targets}</span>
                 <span class="age">{age}</span>
             </header>
             <p class="message" hidden=move || message().is_none()>{message}</p>
@@ -127,7 +168,20 @@ pub fn Connection() -> impl IntoView {
             "connected"
         }
     };
+    let offset = move || {
+        let ms = dashboard.clock_offset_ms.get()?;
+        (ms.abs() > SHOWN_OFFSET_MS).then(|| {
+            let side = if ms > 0.0 { "behind" } else { "ahead of" };
+            format!(
+                " · relay clock {} {side} this one",
+                units::age(ms.abs() / 1000.0)
+            )
+        })
+    };
     view! {
-        <span class="connection" id="connection" data-state=state>{state}</span>
+        <span class="connection" id="connection" data-state=state>
+            {state}
+            <span class="clock-offset">{offset}</span>
+        </span>
     }
 }

@@ -1,47 +1,86 @@
-//! A rolling, in-memory history of one variant's [`Record`]s.
+//! A rolling, in-memory history of one variant's scrapes, per target.
 //!
 //! The dashboard keeps history in the browser only (the relay is
-//! stateless), so memory is the budget: the buffer is columnar, one
-//! `f64` per slot per scrape plus a timestamp, bounded both by age and by
-//! row count. Pushing is O(1) amortised; a [`Window`] is a pair of row
-//! indices found by binary search, so queries never copy the buffer.
+//! stateless), so memory is the budget: each target's rows are columnar,
+//! one `f64` per slot per scrape plus a timestamp, bounded both by age and
+//! by row count. Pushing is O(1) amortised; a [`Window`] is a pair of row
+//! indices per target found by binary search, so queries never copy the
+//! buffer.
+//!
+//! A variant is a set of targets (the pods behind its Service), as
+//! Prometheus scrapes them: each target's counters are stitched on their
+//! own and the window sums across targets, so a variant's rate is
+//! `sum(rate(x[w]))` over its pods and a total the sum of per-pod exact
+//! increases. One URL shared by several pods would make every switch
+//! between them look like a counter reset; the relay names each pod.
 
-use std::collections::VecDeque;
+use crate::{extract::Slot, parse::Scrape};
 
-use crate::{
-    extract::{Extractor, FamilySet, Record, Slot},
-    parse::Scrape,
-    promql::Span,
-};
-
+mod store;
 mod window;
 
+use store::{FLIP, RESTART, Store};
 pub use window::{Estimate, Window};
 
 /// How long history is kept by default: 24 hours.
 pub const DEFAULT_RETENTION_MS: i64 = 24 * 3600 * 1000;
 
-/// The default row cap: 24 hours of scrapes every 5 seconds.
+/// The default row cap per target: 24 hours of scrapes every 5 seconds.
 pub const DEFAULT_MAX_ROWS: usize = 17_280;
+
+/// The id [`Buffer::push`] files scrapes under: a variant with one target.
+pub const ONLY_TARGET: &str = "";
 
 /// Why a scrape was not added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PushError {
-    /// Its timestamp is not after the newest row's (the clock went back).
+    /// Its timestamp is not after the target's newest row (the clock went
+    /// back, or the same scrape came twice).
     OutOfOrder,
 }
 
-/// One variant's history: scrape times, families present, resets, and a
-/// column per [`Slot`].
+/// Something that happened to a target, for the charts' time axis.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// The process restarted (its start time changed): every counter
+    /// series restarted from zero.
+    Restart,
+    /// Counters went down without a known restart (no start time
+    /// exported): PromQL's reset rule.
+    Reset,
+    /// The process reports another build: a deploy, with its version.
+    Deploy(Box<str>),
+    /// The scrape came from another, older process: the URL is
+    /// load-balanced across processes.
+    Flip,
+}
+
+/// An [`EventKind`] at a time, on one target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// When (Unix ms): the first row that showed it.
+    pub t_ms: i64,
+    /// The target's id.
+    pub target: Box<str>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// One variant's history: a [`store::Store`] per target (pod), each with
+/// its own counter stitching, read together by a [`Window`] as PromQL
+/// reads a variant's series: `sum(rate(x))` over the pods.
 #[derive(Clone)]
 pub struct Buffer {
     retention_ms: i64,
     max_rows: usize,
-    extractor: Extractor,
-    times: VecDeque<i64>,
-    families: VecDeque<FamilySet>,
-    resets: VecDeque<u32>,
-    columns: Vec<VecDeque<f64>>,
+    stores: Vec<Store>,
+    /// Targets ever added: a cache compares it to see new ones.
+    added: usize,
+    /// Columns ever added to any target: a new column is back-filled
+    /// (a counter that appears was zero before), which rewrites history.
+    columns_added: usize,
+    /// Every slot any target has, in order of first sight.
+    schema: Vec<Slot>,
 }
 
 impl Default for Buffer {
@@ -52,21 +91,20 @@ impl Default for Buffer {
 
 impl Buffer {
     /// An empty buffer keeping rows for `retention_ms` and at most
-    /// `max_rows` of them.
+    /// `max_rows` of them per target.
     pub fn new(retention_ms: i64, max_rows: usize) -> Self {
         Buffer {
             retention_ms,
             max_rows: max_rows.max(2),
-            extractor: Extractor::new(),
-            times: VecDeque::new(),
-            families: VecDeque::new(),
-            resets: VecDeque::new(),
-            columns: Vec::new(),
+            stores: Vec::new(),
+            added: 0,
+            columns_added: 0,
+            schema: Vec::new(),
         }
     }
 
-    /// Adds the scrape taken at `t_ms` (Unix milliseconds) and drops rows
-    /// that fell out of the retention.
+    /// Adds the scrape of a variant's only target taken at `t_ms` (Unix
+    /// milliseconds) and drops rows that fell out of the retention.
     ///
     /// # Example
     ///
@@ -88,137 +126,186 @@ impl Buffer {
     /// # Ok::<(), zai_dash_engine::buffer::PushError>(())
     /// ```
     pub fn push(&mut self, t_ms: i64, scrape: &Scrape<'_>) -> Result<(), PushError> {
-        if self.times.back().is_some_and(|&last| t_ms <= last) {
-            return Err(PushError::OutOfOrder);
+        self.push_target(ONLY_TARGET, t_ms, scrape)
+    }
+
+    /// Adds the scrape of target `id` (a pod of the variant) taken at
+    /// `t_ms`. Each target's counters are stitched on their own; a target
+    /// seen for the first time (or again after [`Buffer::retire`]) starts
+    /// new series, which is not a reset.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use zai_dash_engine::{buffer::Buffer, extract::Slot, parse::parse};
+    ///
+    /// let requests = |n: u32| format!("zai_proxy_requests_total{{status_code=\"200\"}} {n}\n");
+    /// let mut buffer = Buffer::default();
+    /// // Two pods, far apart in their lifetimes, scraped every 10 s.
+    /// buffer.push_target("pod-a", 0, &parse(&requests(1_000)))?;
+    /// buffer.push_target("pod-b", 1, &parse(&requests(20)))?;
+    /// buffer.push_target("pod-a", 10_000, &parse(&requests(1_050)))?;
+    /// buffer.push_target("pod-b", 10_001, &parse(&requests(30)))?;
+    /// // sum(increase()) over the pods: 50 + 10, never a reset.
+    /// let window = buffer.window(0, 10_001);
+    /// assert_eq!(window.total(&Slot::Requests("200".into())), Some(60.0));
+    /// assert_eq!(window.resets(), 0);
+    /// # Ok::<(), zai_dash_engine::buffer::PushError>(())
+    /// ```
+    pub fn push_target(
+        &mut self,
+        id: &str,
+        t_ms: i64,
+        scrape: &Scrape<'_>,
+    ) -> Result<(), PushError> {
+        let i = match self.stores.iter().position(|s| !s.retired && *s.id == *id) {
+            Some(i) => i,
+            None => {
+                self.stores.push(Store::new(id));
+                self.added += 1;
+                self.stores.len() - 1
+            }
+        };
+        let store = &mut self.stores[i];
+        let columns = store.columns.len();
+        store.push(t_ms, scrape, self.retention_ms, self.max_rows)?;
+        self.columns_added += store.columns.len() - columns;
+        for slot in store.extractor.schema() {
+            if !self.schema.contains(slot) {
+                self.schema.push(slot.clone());
+            }
         }
-        let record = self.extractor.push(scrape);
-        self.push_record(t_ms, record);
+        // A retired target whose rows all aged out holds nothing.
+        self.stores.retain(|s| !(s.retired && s.times.is_empty()));
         Ok(())
     }
 
-    fn push_record(&mut self, t_ms: i64, record: Record) {
-        let rows = self.times.len();
-        let schema = self.extractor.schema();
-        while self.columns.len() < record.values.len() {
-            // A counter slot that appears now was zero before: a lazily
-            // created series has simply not been incremented yet. A gauge
-            // that appears now was absent before.
-            let fill = if schema[self.columns.len()].is_counter() {
-                0.0
-            } else {
-                f64::NAN
-            };
-            let mut col = VecDeque::new();
-            reserve(&mut col, rows + 1, self.max_rows);
-            col.extend(std::iter::repeat_n(fill, rows));
-            self.columns.push(col);
-        }
-        let max_rows = self.max_rows;
-        reserve(&mut self.times, rows + 1, max_rows);
-        reserve(&mut self.families, rows + 1, max_rows);
-        reserve(&mut self.resets, rows + 1, max_rows);
-        self.times.push_back(t_ms);
-        self.families.push_back(record.families);
-        self.resets.push_back(record.resets);
-        for (i, col) in self.columns.iter_mut().enumerate() {
-            reserve(col, rows + 1, max_rows);
-            col.push_back(record.values.get(i).copied().unwrap_or(f64::NAN));
-        }
-        while self.times.len() > self.max_rows
-            || self
-                .times
-                .front()
-                .is_some_and(|&first| t_ms - first > self.retention_ms)
-        {
-            self.times.pop_front();
-            self.families.pop_front();
-            self.resets.pop_front();
-            for col in &mut self.columns {
-                col.pop_front();
-            }
+    /// Ends target `id` (its pod went away): its rows stay until they age
+    /// out, and a later scrape under the same id starts a new target.
+    pub fn retire(&mut self, id: &str) {
+        if let Some(s) = self.stores.iter_mut().find(|s| !s.retired && *s.id == *id) {
+            s.retired = true;
         }
     }
 
-    /// Number of rows kept.
+    /// The ids of the targets still in the variant, in order of first sight.
+    pub fn targets(&self) -> impl Iterator<Item = &str> {
+        self.stores.iter().filter(|s| !s.retired).map(|s| &*s.id)
+    }
+
+    /// Number of rows kept, over every target.
     pub fn len(&self) -> usize {
-        self.times.len()
+        self.stores.iter().map(|s| s.times.len()).sum()
     }
 
     /// Whether no scrape has been kept.
     pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
+        self.len() == 0
     }
 
     /// Time of the oldest row kept (Unix ms).
     pub fn first_time(&self) -> Option<i64> {
-        self.times.front().copied()
+        self.stores
+            .iter()
+            .filter_map(|s| s.times.front().copied())
+            .min()
     }
 
     /// Time of the newest row (Unix ms).
     pub fn last_time(&self) -> Option<i64> {
-        self.times.back().copied()
+        self.stores
+            .iter()
+            .filter_map(|s| s.times.back().copied())
+            .max()
     }
 
-    /// The slots seen so far, in column order.
+    /// The slots seen so far, in order of first sight.
     pub fn schema(&self) -> &[Slot] {
-        self.extractor.schema()
+        &self.schema
     }
 
     /// Bytes of heap held by the rows (capacity, not just length), for the
     /// memory figures in the README and the browser benchmark.
     pub fn heap_bytes(&self) -> usize {
-        self.times.capacity() * size_of::<i64>()
-            + self.families.capacity() * size_of::<FamilySet>()
-            + self.resets.capacity() * size_of::<u32>()
-            + self
-                .columns
-                .iter()
-                .map(|c| c.capacity() * size_of::<f64>())
-                .sum::<usize>()
+        self.stores.iter().map(Store::heap_bytes).sum()
     }
 
-    /// Times (Unix ms) of the rows in `[start_ms, end_ms]` at which a
-    /// counter reset was seen: markers for the charts.
-    pub fn reset_times(&self, start_ms: i64, end_ms: i64) -> impl Iterator<Item = i64> + '_ {
-        let w = self.window(start_ms, end_ms);
-        self.times
-            .range(w.lo..w.hi)
-            .zip(self.resets.range(w.lo..w.hi))
-            .filter(|(_, r)| **r > 0)
-            .map(|(t, _)| *t)
-    }
-
-    /// The rows with `start_ms <= t <= end_ms`. Both ends are inclusive so
-    /// that a window spanning exactly two scrapes contains both.
-    pub fn window(&self, start_ms: i64, end_ms: i64) -> Window<'_> {
-        let lo = self.times.partition_point(|&t| t < start_ms);
-        let hi = self.times.partition_point(|&t| t <= end_ms).max(lo);
-        // Before its first row the buffer knows nothing: the dashboard was
-        // not watching, which is unknown, not zero traffic. So the range
-        // starts no earlier than that row, and a 1 h rate taken a minute
-        // after the page opened is a rate over that minute, not a sixtieth
-        // of it. Prometheus, holding the whole history, would see the same.
-        let start_ms = self
-            .times
-            .front()
-            .map_or(start_ms, |&first| start_ms.max(first));
-        Window {
-            buffer: self,
-            lo,
-            hi,
-            span: Span {
-                start: start_ms as f64 / 1000.0,
-                end: end_ms as f64 / 1000.0,
-            },
+    /// What happened to the targets in `[start_ms, end_ms]`: restarts,
+    /// resets, deploys and load-balanced flips, oldest first. Markers for
+    /// the charts' time axis.
+    pub fn events(&self, start_ms: i64, end_ms: i64) -> Vec<Event> {
+        let mut events = Vec::new();
+        for s in &self.stores {
+            let (lo, hi) = s.rows(start_ms, end_ms);
+            let event = |t_ms: i64, kind| Event {
+                t_ms,
+                target: s.id.clone(),
+                kind,
+            };
+            for i in lo..hi {
+                let (flags, t) = (s.flags[i], s.times[i]);
+                if flags & FLIP != 0 {
+                    events.push(event(t, EventKind::Flip));
+                } else if flags & RESTART != 0 {
+                    events.push(event(t, EventKind::Restart));
+                } else if s.resets[i] > 0 {
+                    events.push(event(t, EventKind::Reset));
+                }
+            }
+            events.extend(
+                s.deploys
+                    .iter()
+                    .filter(|(t, _)| (start_ms..=end_ms).contains(t))
+                    .map(|(t, build)| event(*t, EventKind::Deploy(build.clone()))),
+            );
         }
+        crate::sort_short_by(&mut events, |a, b| a.t_ms < b.t_ms);
+        events
     }
-}
 
-/// Grows `deque` to hold `needed` items, doubling but never past `cap`,
-/// so a full buffer holds exactly its rows instead of up to twice as many.
-fn reserve<T>(deque: &mut VecDeque<T>, needed: usize, cap: usize) {
-    if deque.capacity() < needed {
-        let target = (deque.capacity() * 2).clamp(needed, cap.max(needed));
-        deque.reserve_exact(target - deque.len());
+    /// The rows with `start_ms <= t <= end_ms`, of every target. Both ends
+    /// are inclusive so that a window spanning exactly two scrapes
+    /// contains both.
+    pub fn window(&self, start_ms: i64, end_ms: i64) -> Window<'_> {
+        Window::new(self, start_ms, end_ms)
+    }
+
+    /// Rows of every target at or after this time have not been touched
+    /// by eviction: history from here on only ever grows at its end.
+    /// `None` while nothing was evicted.
+    pub fn intact_from(&self) -> Option<i64> {
+        self.stores
+            .iter()
+            .filter_map(|s| s.evicted_until)
+            .max()
+            .map(|t| t + 1)
+    }
+
+    /// No row can arrive before this time any more: every target that may
+    /// still be scraped is past it (a target's rows only grow later).
+    pub fn settled_until(&self) -> Option<i64> {
+        let live = self.stores.iter().filter(|s| !s.retired);
+        live.filter_map(|s| s.times.back().map(|t| t + 1))
+            .min()
+            .or_else(|| self.last_time().map(|t| t + 1))
+    }
+
+    /// Columns ever added to any target. A new column is back-filled with
+    /// what it held before (zero for a counter), so points computed before
+    /// it was added may read differently now.
+    pub fn columns_added(&self) -> usize {
+        self.columns_added
+    }
+
+    /// Targets ever added, and the earliest first row of those added after
+    /// the first `seen` of them: where a cache that knew `seen` targets
+    /// must stop trusting its points.
+    pub fn added_since(&self, seen: usize) -> (usize, Option<i64>) {
+        let new = self.added.saturating_sub(seen);
+        let first = self.stores[self.stores.len().saturating_sub(new)..]
+            .iter()
+            .filter_map(|s| s.times.front().copied())
+            .min();
+        (self.added, first)
     }
 }

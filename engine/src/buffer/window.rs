@@ -4,33 +4,60 @@
 
 use std::collections::VecDeque;
 
-use super::Buffer;
+use super::{
+    Buffer,
+    store::{FLIP, RESTART, Store},
+};
 use crate::{
     extract::{Family, HistPart, Histogram, Slot},
     promql::{self, Bucket, CounterWalk, Point, Span},
 };
 
-/// A time window of a [`Buffer`]: the rows it covers and the PromQL span
-/// used for extrapolation.
-#[derive(Clone, Copy)]
+/// How far back a gauge's newest value still counts at the end of a
+/// window: Prometheus's default lookback delta. A target whose newest row
+/// is older than this (its pod went away) adds nothing to "now" figures.
+const LOOKBACK_MS: i64 = 5 * 60_000;
+
+/// A time window of a [`Buffer`]: per target, the rows it covers, and the
+/// PromQL span used for extrapolation. Every query sums over targets as
+/// PromQL's `sum()` over a variant's pods would.
+#[derive(Clone)]
 pub struct Window<'a> {
-    pub(super) buffer: &'a Buffer,
-    /// The first row in the window.
-    pub(super) lo: usize,
-    /// One past the last row in the window.
-    pub(super) hi: usize,
-    pub(super) span: Span,
+    parts: Vec<Part<'a>>,
+    schema: &'a [Slot],
+    span: Span,
 }
 
 impl<'a> Window<'a> {
-    /// Number of rows in the window.
+    pub(super) fn new(buffer: &'a Buffer, start_ms: i64, end_ms: i64) -> Self {
+        // Before its first row the buffer knows nothing: the dashboard was
+        // not watching, which is unknown, not zero traffic. So the range
+        // starts no earlier than that row, and a 1 h rate taken a minute
+        // after the page opened is a rate over that minute, not a sixtieth
+        // of it. Prometheus, holding the whole history, would see the same.
+        // A target that appeared later is a new pod: PromQL's range applies.
+        let start = buffer.first_time().map_or(start_ms, |f| start_ms.max(f));
+        let span = seconds(start, end_ms);
+        let parts = buffer
+            .stores
+            .iter()
+            .map(|store| Part::new(store, start_ms, end_ms, span))
+            .collect();
+        Window {
+            parts,
+            schema: buffer.schema(),
+            span,
+        }
+    }
+
+    /// Rows in the window of its best-sampled target.
     pub fn len(&self) -> usize {
-        self.hi - self.lo
+        self.parts.iter().map(Part::len).max().unwrap_or(0)
     }
 
     /// Whether the window holds no row.
     pub fn is_empty(&self) -> bool {
-        self.hi == self.lo
+        self.parts.iter().all(|p| p.len() == 0)
     }
 
     /// The window's bounds in seconds, as a PromQL range selector's.
@@ -40,87 +67,131 @@ impl<'a> Window<'a> {
 
     /// Time of the newest row in the window (Unix ms).
     pub fn last_time(&self) -> Option<i64> {
-        (!self.is_empty()).then(|| self.buffer.times[self.hi - 1])
+        self.parts.iter().filter_map(Part::last_time).max()
     }
 
     /// Whether `family` was present in any row of the window.
     pub fn has_family(&self, family: Family) -> bool {
-        self.buffer
-            .families
-            .range(self.lo..self.hi)
-            .any(|f| f.contains(family))
+        self.parts.iter().any(|p| {
+            p.store
+                .families
+                .range(p.lo..p.hi)
+                .any(|f| f.contains(family))
+        })
     }
 
-    /// Whether `family` was present in the newest row of the window.
+    /// Whether `family` was present in the newest row of a current target.
     pub fn has_family_now(&self, family: Family) -> bool {
-        !self.is_empty() && self.buffer.families[self.hi - 1].contains(family)
+        self.current()
+            .any(|p| p.store.families[p.hi - 1].contains(family))
+    }
+
+    /// Whether two successive scrapes of one process both had `family`:
+    /// then a counter of that family with no series did not count
+    /// anything. Across a restart the gap before it is unknown.
+    pub fn watched(&self, family: Family) -> bool {
+        self.parts.iter().any(|p| {
+            (p.lo + 1..p.hi).any(|i| {
+                let s = p.store;
+                s.flags[i] & (RESTART | FLIP) == 0
+                    && s.families[i].contains(family)
+                    && s.families[i - 1].contains(family)
+            })
+        })
     }
 
     /// Per-series counter resets seen inside the window (the first row's
-    /// resets happened before it and are not counted).
+    /// happened before it and are not counted): a restart counts each
+    /// counter series of the process once.
     pub fn resets(&self) -> u32 {
-        if self.is_empty() {
-            return 0;
-        }
-        self.buffer.resets.range(self.lo + 1..self.hi).sum()
+        self.parts
+            .iter()
+            .filter(|p| p.len() > 0)
+            .map(|p| p.store.resets.range(p.lo + 1..p.hi).sum::<u32>())
+            .sum()
+    }
+
+    /// Whether a target of the window answered from another, older process
+    /// (a load-balanced URL): its counters compare two processes, so
+    /// figures over the window are not to be trusted.
+    pub fn unreliable(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| p.store.flags.range(p.lo..p.hi).any(|f| f & FLIP != 0))
     }
 
     /// The slots of the buffer matching `pred`.
     pub fn slots(&self, mut pred: impl FnMut(&Slot) -> bool) -> impl Iterator<Item = &'a Slot> {
-        self.buffer.schema().iter().filter(move |s| pred(s))
+        self.schema.iter().filter(move |s| pred(s))
     }
 
-    /// A slot's samples in the window, as PromQL points (absent rows are
-    /// skipped).
+    /// A slot's samples in the window as PromQL points, target after
+    /// target (absent rows are skipped).
     pub fn points(&self, slot: &Slot) -> impl Iterator<Item = Point> + 'a {
-        let window = *self;
-        let column = self.buffer.extractor.slot_index(slot);
-        column
-            .into_iter()
-            .flat_map(move |i| window.column_points(i))
+        let parts = self.parts.clone();
+        let slot = slot.clone();
+        parts.into_iter().flat_map(move |p| {
+            p.column(&slot)
+                .into_iter()
+                .flat_map(move |i| p.column_points(i))
+        })
     }
 
-    /// PromQL `increase()` of a counter slot over the window, with
+    /// PromQL `sum(increase())` of a counter slot over its targets, with
     /// Prometheus' extrapolation; `None` with fewer than two samples.
     pub fn increase(&self, slot: &Slot) -> Option<f64> {
-        self.column_increase(self.buffer.extractor.slot_index(slot)?)
+        self.sum_parts(|p| p.increase(p.column(slot)?))
     }
 
-    /// PromQL `rate()` of a counter slot, per second.
+    /// PromQL `sum(rate())` of a counter slot over its targets, per second.
     pub fn rate(&self, slot: &Slot) -> Option<f64> {
-        self.column_rate(self.buffer.extractor.slot_index(slot)?)
+        self.sum_parts(|p| p.rate(p.column(slot)?))
     }
 
     /// `sum(rate())` over the counter slots matching `pred`; `None` when
     /// none of them has two samples.
-    pub fn sum_rate(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
-        self.sum_of(pred, |i| self.column_rate(i))
+    pub fn sum_rate(&self, mut pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_parts(|p| p.sum_of(&mut pred, |i| p.rate(i)))
     }
 
     /// `sum(increase())` over the counter slots matching `pred`.
-    pub fn sum_increase(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
-        self.sum_of(pred, |i| self.column_increase(i))
+    pub fn sum_increase(&self, mut pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_parts(|p| p.sum_of(&mut pred, |i| p.increase(i)))
     }
 
-    /// Exact increase of a counter slot between the window's first and last
-    /// samples: reset-stitched per series, never extrapolated.
+    /// Exact increase of a counter slot between each target's first and
+    /// last samples in the window, summed: reset-stitched per series,
+    /// never extrapolated.
     pub fn total(&self, slot: &Slot) -> Option<f64> {
-        self.column_total(self.buffer.extractor.slot_index(slot)?)
+        self.sum_parts(|p| p.total(p.column(slot)?))
     }
 
     /// Exact totals summed over the counter slots matching `pred`.
-    pub fn sum_total(&self, pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
-        self.sum_of(pred, |i| self.column_total(i))
+    pub fn sum_total(&self, mut pred: impl FnMut(&Slot) -> bool) -> Option<f64> {
+        self.sum_parts(|p| p.sum_of(&mut pred, |i| p.total(i)))
     }
 
-    /// The newest value of a gauge slot, if its newest row has one.
+    /// The newest value of a gauge slot over the current targets whose
+    /// newest row has one: summed where pods add up (requests in flight,
+    /// workers, limits), averaged for utilisation, and for the quota,
+    /// which every pod reads from the same account, the most cautious
+    /// pod's reading (highest usage, least remaining, oldest sample).
     pub fn latest(&self, slot: &Slot) -> Option<f64> {
-        let i = self.buffer.extractor.slot_index(slot)?;
-        if self.is_empty() {
-            return None;
+        let values = self.current().filter_map(|p| {
+            let v = p.store.columns[p.column(slot)?][p.hi - 1];
+            (!v.is_nan()).then_some(v)
+        });
+        match slot {
+            Slot::Utilization => {
+                let (total, n) = values.fold((0.0, 0u32), |(t, n), v| (t + v, n + 1));
+                (n > 0).then(|| total / f64::from(n))
+            }
+            Slot::QuotaUsage(_) | Slot::QuotaReset(_) | Slot::QuotaSampleAge => {
+                values.reduce(f64::max)
+            }
+            Slot::QuotaRemaining(_) => values.reduce(f64::min),
+            _ => sum(values),
         }
-        let v = self.buffer.columns[i][self.hi - 1];
-        (!v.is_nan()).then_some(v)
     }
 
     /// `histogram_quantile(q, sum by (le) (increase(hist_bucket[w])))`, in
@@ -154,58 +225,126 @@ impl<'a> Window<'a> {
         })
     }
 
-    /// `rate(_sum) / rate(_count)` of a histogram: its mean observation.
+    /// `sum(rate(_sum)) / sum(rate(_count))` of a histogram: its mean
+    /// observation.
     pub fn mean(&self, hist: Histogram) -> Option<f64> {
         let sum = self.increase(&Slot::Hist(hist, HistPart::Sum))?;
         let count = self.increase(&Slot::Hist(hist, HistPart::Count))?;
         promql::ratio(sum, count)
     }
 
-    /// The windowed bucket increases of a histogram, sorted by bound.
+    /// The windowed bucket increases of a histogram summed by bound over
+    /// every target, sorted by bound.
     fn buckets(&self, hist: Histogram) -> Vec<Bucket> {
-        let mut buckets: Vec<Bucket> = self
-            .buffer
-            .schema()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| match slot {
-                Slot::Hist(h, HistPart::Bucket(bits)) if *h == hist => Some(Bucket {
-                    le: f64::from_bits(*bits),
-                    count: self.column_increase(i)?,
-                }),
-                _ => None,
-            })
-            .collect();
+        let mut buckets: Vec<Bucket> = Vec::new();
+        for p in &self.parts {
+            for (i, slot) in p.store.extractor.schema().iter().enumerate() {
+                let Slot::Hist(h, HistPart::Bucket(bits)) = slot else {
+                    continue;
+                };
+                let Some(count) = (*h == hist).then(|| p.increase(i)).flatten() else {
+                    continue;
+                };
+                let le = f64::from_bits(*bits);
+                match buckets.iter_mut().find(|b| b.le == le) {
+                    Some(b) => b.count += count,
+                    None => buckets.push(Bucket { le, count }),
+                }
+            }
+        }
         crate::sort_short_by(&mut buckets, |a, b| a.le.total_cmp(&b.le).is_lt());
         buckets
+    }
+
+    /// The targets with a row in the window no older than [`LOOKBACK_MS`]
+    /// before the window's newest row.
+    fn current(&self) -> impl Iterator<Item = &Part<'a>> {
+        let newest = self.last_time().unwrap_or(i64::MIN);
+        self.parts.iter().filter(move |p| {
+            p.last_time()
+                .is_some_and(|t| t >= newest.saturating_sub(LOOKBACK_MS))
+        })
+    }
+
+    /// Adds `f(target)` over the targets; `None` when `f` gave nothing for
+    /// any of them.
+    fn sum_parts(&self, f: impl FnMut(&Part<'a>) -> Option<f64>) -> Option<f64> {
+        sum(self.parts.iter().filter_map(f))
+    }
+}
+
+/// The sum of `values`; `None` when there are none (missing is not zero).
+fn sum(values: impl Iterator<Item = f64>) -> Option<f64> {
+    values.fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+}
+
+/// `[start_ms, end_ms]` in seconds.
+fn seconds(start_ms: i64, end_ms: i64) -> Span {
+    Span {
+        start: start_ms as f64 / 1000.0,
+        end: end_ms as f64 / 1000.0,
+    }
+}
+
+/// One target's rows in a window, and the span its extrapolation uses.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    store: &'a Store,
+    /// The first row in the window.
+    lo: usize,
+    /// One past the last row in the window.
+    hi: usize,
+    span: Span,
+}
+
+impl<'a> Part<'a> {
+    fn new(store: &'a Store, start_ms: i64, end_ms: i64, span: Span) -> Self {
+        let (lo, hi) = store.rows(start_ms, end_ms);
+        Part {
+            store,
+            lo,
+            hi,
+            span,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.hi - self.lo
+    }
+
+    fn last_time(&self) -> Option<i64> {
+        (self.hi > self.lo).then(|| self.store.times[self.hi - 1])
+    }
+
+    /// The column of `slot` in this target, if it has one.
+    fn column(&self, slot: &Slot) -> Option<usize> {
+        self.store.extractor.slot_index(slot)
     }
 
     /// Adds `f(column)` over the columns whose slot matches `pred`; `None`
     /// when `f` gave nothing for any of them.
     fn sum_of(
         &self,
-        mut pred: impl FnMut(&Slot) -> bool,
+        pred: &mut impl FnMut(&Slot) -> bool,
         mut f: impl FnMut(usize) -> Option<f64>,
     ) -> Option<f64> {
-        self.buffer
+        sum(self
+            .store
+            .extractor
             .schema()
             .iter()
             .enumerate()
             .filter(|(_, slot)| pred(slot))
-            .filter_map(|(i, _)| f(i))
-            .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+            .filter_map(|(i, _)| f(i)))
     }
-
-    // Column-index versions of the public queries: the aggregations above
-    // walk the schema, so they need no slot lookup per column.
 
     /// The points of column `i` in the window. The time and value deques
     /// wrap at different places, so the rows are walked as up to three
     /// runs that are contiguous in both, each a plain slice zip.
     fn column_points(&self, i: usize) -> ColumnPoints<'a> {
-        let buffer: &'a Buffer = self.buffer;
-        let times = range_slices(&buffer.times, self.lo, self.hi);
-        let values = range_slices(&buffer.columns[i], self.lo, self.hi);
+        let store: &'a Store = self.store;
+        let times = range_slices(&store.times, self.lo, self.hi);
+        let values = range_slices(&store.columns[i], self.lo, self.hi);
         let (a, b) = (times.0.len(), values.0.len());
         let cuts = [a.min(b), a.max(b)];
         let run = |a: usize, b: usize| (sub(times, a, b), sub(values, a, b));
@@ -217,19 +356,19 @@ impl<'a> Window<'a> {
         }
     }
 
-    fn column_increase(&self, i: usize) -> Option<f64> {
+    fn increase(&self, i: usize) -> Option<f64> {
         self.column_points(i).walk()?.increase(self.span)
     }
 
-    fn column_rate(&self, i: usize) -> Option<f64> {
+    fn rate(&self, i: usize) -> Option<f64> {
         self.column_points(i).walk()?.rate(self.span)
     }
 
     /// Last minus first present value, each found from its end of the
     /// window: stitching already made that difference the exact total, so
     /// the rows in between need not be read.
-    fn column_total(&self, i: usize) -> Option<f64> {
-        let mut values = self.buffer.columns[i]
+    fn total(&self, i: usize) -> Option<f64> {
+        let mut values = self.store.columns[i]
             .range(self.lo..self.hi)
             .filter(|v| !v.is_nan());
         let first = values.next()?;

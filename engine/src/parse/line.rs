@@ -168,6 +168,9 @@ impl<'a> Parser<'a> {
         let word_end = scan_until_blank(b, word_start);
         let after = &rest[word_end..];
         match &rest[word_start..word_end] {
+            // Prometheus's lexer reads HELP and TYPE as keywords only when
+            // a blank follows; a bare `# HELP` is a plain comment to it.
+            "HELP" | "TYPE" if after.is_empty() => Ok(Line::Done),
             "HELP" => self.help(after),
             "TYPE" => self.type_line(after, line),
             "EOF" if after.bytes().all(is_blank) => Ok(Line::Eof),
