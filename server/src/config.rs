@@ -4,6 +4,12 @@
 //! reach these URLs and nothing else, so names are validated here, once,
 //! and URLs are never accepted from a request.
 //!
+//! A variant is a set of targets (the pods of one deployment), each scraped
+//! on its own, as Prometheus does: a name given more than once adds a
+//! target, in order ([`merge`]), and a `dns+http://` URL names a headless
+//! Service whose addresses are the targets ([`Discovery::Dns`]). A plain
+//! Service URL would reach whichever pod the Service picks on each poll.
+//!
 //! Upstream credentials come only from the environment, per variant
 //! ([`VariantSpec::with_credentials`]): flags show up in `ps` and shell
 //! history, and neither the API nor the logs ever print them.
@@ -25,7 +31,10 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
 
     /// A variant to relay, as NAME=URL of its /metrics (repeatable; in the
-    /// environment, comma-separated: "production=URL,canary=URL").
+    /// environment, comma-separated: "production=URL,canary=URL"). A name
+    /// given again adds a target (a pod) to that variant; a
+    /// dns+http://HOST:PORT/PATH URL discovers one target per address of
+    /// HOST (a headless Service), resolved again on every scrape round.
     #[arg(
         long = "variant",
         env = "ZAI_DASH_VARIANTS",
@@ -46,6 +55,16 @@ pub struct ServeConfig {
     /// Seed of the demo simulation (same seed, same traffic).
     #[arg(long, env = "ZAI_DASH_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
+
+    /// Pods per simulated variant, 1 to 16, each its own process (default:
+    /// production 2, canary 1, like the real deployment).
+    #[arg(
+        long,
+        env = "ZAI_DASH_DEMO_REPLICAS",
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=16)
+    )]
+    pub demo_replicas: Option<u32>,
 
     /// How often the app polls each variant, in milliseconds; also how
     /// recent an upstream answer must be for /readyz.
@@ -72,9 +91,10 @@ pub struct ServeConfig {
     #[arg(long, env = "ZAI_DASH_COALESCE_MS", default_value_t = 1000)]
     pub coalesce_ms: u64,
 
-    /// An origin allowed to call /api/variants and /relay/* from another
-    /// site (CORS), e.g. https://dash.example.com (repeatable; in the
-    /// environment, comma-separated). None by default: same origin only.
+    /// An origin allowed to call /api/variants, /targets/* and /relay/*
+    /// from another site (CORS), e.g. https://dash.example.com (repeatable;
+    /// in the environment, comma-separated). None by default: same origin
+    /// only.
     #[arg(
         long = "allow-origin",
         env = "ZAI_DASH_ALLOW_ORIGINS",
@@ -131,26 +151,53 @@ fn parse_origin(s: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(&url.origin().ascii_serialization()).map_err(|_| refused())
 }
 
-/// One allow-listed upstream: a variant name, the URL of its `/metrics`
-/// and the headers (credentials) sent with every request to it.
+/// One allow-listed variant: its name, where its targets are, and the
+/// headers (credentials) sent with every request to each of them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VariantSpec {
     /// Name used in `/relay/{name}` and shown in the app.
     pub name: String,
-    /// Upstream URL; never exposed by the API or written to logs.
-    pub url: reqwest::Url,
+    /// Where the targets are; no URL is ever exposed by the API or
+    /// written to logs.
+    pub discovery: Discovery,
     /// Extra request headers, credentials included, all marked sensitive;
     /// empty unless [`VariantSpec::with_credentials`] found some.
     pub headers: HeaderMap,
 }
 
-/// Shows the name and the header names only: the URL may carry a
-/// password and the header values are credentials.
+/// Where a variant's targets come from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// Fixed URLs, one target each, in configuration order (never empty).
+    Static(Vec<reqwest::Url>),
+    /// `dns+http://HOST:PORT/PATH` (or `dns+https`), held without the
+    /// `dns+`: one target per A/AAAA record of HOST, looked up again on
+    /// every scrape round, as a headless Service answers one address per
+    /// ready pod.
+    Dns(reqwest::Url),
+}
+
+impl Discovery {
+    /// `"static"` or `"dns"`, as `/api/variants` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Discovery::Static(_) => "static",
+            Discovery::Dns(_) => "dns",
+        }
+    }
+}
+
+/// Shows the name, the discovery kind and the header names only: URLs
+/// may carry a password and the header values are credentials.
 impl fmt::Debug for VariantSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let targets = match &self.discovery {
+            Discovery::Static(urls) => format!("{} static, <redacted>", urls.len()),
+            Discovery::Dns(_) => "dns, <redacted>".to_owned(),
+        };
         f.debug_struct("VariantSpec")
             .field("name", &self.name)
-            .field("url", &"<redacted>")
+            .field("targets", &targets)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -272,6 +319,9 @@ fn is_valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// Parses one `NAME=URL` argument: a variant of one static target, or of
+/// the targets a `dns+http(s)://` URL discovers. [`merge`] joins the
+/// arguments that name the same variant.
 impl FromStr for VariantSpec {
     type Err = VariantSpecError;
 
@@ -285,53 +335,204 @@ impl FromStr for VariantSpec {
                 "variant name {name:?} must be 1 to {MAX_NAME_LEN} of a-z, 0-9, '-', '_'"
             )));
         }
-        let url = reqwest::Url::parse(url.trim())
+        let url = url.trim();
+        let (dns, url) = match url.get(..DNS_PREFIX.len()) {
+            Some(prefix) if prefix.eq_ignore_ascii_case(DNS_PREFIX) => {
+                (true, &url[DNS_PREFIX.len()..])
+            }
+            _ => (false, url),
+        };
+        let url = reqwest::Url::parse(url)
             .map_err(|e| VariantSpecError(format!("variant {name}: bad URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(VariantSpecError(format!(
-                "variant {name}: URL scheme must be http or https"
+                "variant {name}: URL scheme must be http, https, dns+http or dns+https"
             )));
         }
+        let discovery = if dns {
+            if url.domain().is_none() {
+                return Err(VariantSpecError(format!(
+                    "variant {name}: a dns+ URL needs a host name to look up, not an address"
+                )));
+            }
+            Discovery::Dns(url)
+        } else {
+            Discovery::Static(vec![url])
+        };
         Ok(VariantSpec {
             name: name.to_owned(),
-            url,
+            discovery,
             headers: HeaderMap::new(),
         })
     }
 }
 
-/// Checks a list of variants for duplicate names, and for names that
-/// would share credential variables (`a-b` and `a_b`).
-pub fn check_unique(variants: &[VariantSpec]) -> Result<(), VariantSpecError> {
-    for (i, v) in variants.iter().enumerate() {
-        if let Some(w) = variants[..i]
-            .iter()
-            .find(|w| w.env_prefix() == v.env_prefix())
-        {
-            return Err(VariantSpecError(if w.name == v.name {
-                format!("variant {} is configured twice", v.name)
-            } else {
-                format!(
-                    "variants {} and {} would share the variables {}*",
-                    w.name,
-                    v.name,
-                    v.env_prefix()
-                )
-            }));
+/// The scheme prefix of a URL whose host is looked up for targets.
+const DNS_PREFIX: &str = "dns+";
+
+/// Joins the arguments that name the same variant, in order: static URLs
+/// given under one name become that variant's targets, in the order given.
+/// A `dns+` URL must be its variant's only URL (its targets are whatever
+/// the lookup answers, so a fixed one beside them has no clear place), the
+/// same URL may not be given twice for a variant, and two names may not
+/// share credential variables (`a-b` and `a_b`).
+pub fn merge(specs: Vec<VariantSpec>) -> Result<Vec<VariantSpec>, VariantSpecError> {
+    let mut merged: Vec<VariantSpec> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let Some(known) = merged
+            .iter_mut()
+            .find(|w| w.env_prefix() == spec.env_prefix())
+        else {
+            merged.push(spec);
+            continue;
+        };
+        if known.name != spec.name {
+            return Err(VariantSpecError(format!(
+                "variants {} and {} would share the variables {}*",
+                known.name,
+                spec.name,
+                spec.env_prefix()
+            )));
+        }
+        match (&mut known.discovery, spec.discovery) {
+            (Discovery::Static(urls), Discovery::Static(more)) => {
+                for url in more {
+                    if urls.contains(&url) {
+                        return Err(VariantSpecError(format!(
+                            "variant {}: the same URL is given twice",
+                            spec.name
+                        )));
+                    }
+                    urls.push(url);
+                }
+            }
+            _ => {
+                return Err(VariantSpecError(format!(
+                    "variant {}: a dns+ URL must be the variant's only URL \
+                     (its targets are the addresses the name resolves to)",
+                    spec.name
+                )));
+            }
         }
     }
-    Ok(())
+    Ok(merged)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The URLs of a static variant.
+    fn urls(v: &VariantSpec) -> Vec<&str> {
+        match &v.discovery {
+            Discovery::Static(urls) => urls.iter().map(reqwest::Url::as_str).collect(),
+            Discovery::Dns(url) => panic!("{url} is not static"),
+        }
+    }
+
     #[test]
     fn a_variant_is_name_equals_url() {
         let v: VariantSpec = "canary=http://10.0.0.2:8080/metrics".parse().unwrap();
         assert_eq!(v.name, "canary");
-        assert_eq!(v.url.as_str(), "http://10.0.0.2:8080/metrics");
+        assert_eq!(urls(&v), ["http://10.0.0.2:8080/metrics"]);
+    }
+
+    #[test]
+    fn a_dns_url_names_a_host_whose_addresses_are_the_targets() {
+        for (arg, url) in [
+            (
+                "production=dns+http://zai-proxy-headless.devpod.svc:8080/metrics",
+                "http://zai-proxy-headless.devpod.svc:8080/metrics",
+            ),
+            (
+                "production=DNS+HTTPS://proxy.example/metrics",
+                "https://proxy.example/metrics",
+            ),
+        ] {
+            let v: VariantSpec = arg.parse().unwrap();
+            assert!(
+                matches!(&v.discovery, Discovery::Dns(u) if u.as_str() == url),
+                "{arg}"
+            );
+            assert_eq!(v.discovery.kind(), "dns");
+        }
+        for bad in [
+            "a=dns+http://10.0.0.2:8080/metrics",
+            "a=dns+http://[::1]:8080/metrics",
+            "a=dns+file:///etc/hosts",
+            "a=dns+ftp://host/",
+        ] {
+            assert!(bad.parse::<VariantSpec>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: ServeConfig,
+    }
+
+    /// The variants of `zai-dash serve ARGS`, merged as `serve` does.
+    fn variants(args: &[&str]) -> Result<Vec<VariantSpec>, VariantSpecError> {
+        use clap::Parser;
+        let argv = ["serve"].iter().chain(args);
+        merge(Cli::try_parse_from(argv).unwrap().config.variants)
+    }
+
+    #[test]
+    fn a_name_given_again_adds_a_target_to_that_variant_in_order() {
+        let repeated = variants(&[
+            "--variant",
+            "production=http://10.0.0.1:8080/metrics",
+            "--variant",
+            "canary=http://10.0.0.3:8080/metrics",
+            "--variant",
+            "production=http://10.0.0.2:8080/metrics",
+        ])
+        .unwrap();
+        // The environment's comma-separated form splits the same way.
+        let listed = variants(&[
+            "--variant",
+            "production=http://10.0.0.1:8080/metrics,production=http://10.0.0.2:8080/metrics,\
+             canary=http://10.0.0.3:8080/metrics",
+        ])
+        .unwrap();
+        for merged in [&repeated, &listed] {
+            let names: Vec<&str> = merged.iter().map(|v| v.name.as_str()).collect();
+            assert_eq!(names, ["production", "canary"]);
+            assert_eq!(
+                urls(&merged[0]),
+                [
+                    "http://10.0.0.1:8080/metrics",
+                    "http://10.0.0.2:8080/metrics"
+                ]
+            );
+            assert_eq!(urls(&merged[1]), ["http://10.0.0.3:8080/metrics"]);
+        }
+    }
+
+    #[test]
+    fn a_dns_url_beside_another_url_of_its_variant_is_refused() {
+        for args in [
+            ["a=dns+http://h:1/m", "a=http://x:1/m"],
+            ["a=http://x:1/m", "a=dns+http://h:1/m"],
+            ["a=dns+http://h:1/m", "a=dns+http://g:1/m"],
+        ] {
+            let err = variants(&["--variant", args[0], "--variant", args[1]]).unwrap_err();
+            assert!(
+                err.to_string().contains("must be the variant's only URL"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_url_twice_and_names_sharing_variables_are_refused() {
+        let twice = variants(&["--variant", "a=http://x/", "--variant", "a=http://x/"]);
+        assert!(twice.unwrap_err().to_string().contains("given twice"));
+        let dash: VariantSpec = "eu-1=http://x/".parse().unwrap();
+        let underscore: VariantSpec = "eu_1=http://y/".parse().unwrap();
+        assert!(merge(vec![dash, underscore]).is_err());
     }
 
     #[test]
@@ -354,17 +555,6 @@ mod tests {
         assert!("a=file:///etc/passwd".parse::<VariantSpec>().is_err());
         assert!("a=not a url".parse::<VariantSpec>().is_err());
         assert!("no-equals-sign".parse::<VariantSpec>().is_err());
-    }
-
-    #[test]
-    fn duplicate_names_are_refused() {
-        let a: VariantSpec = "a=http://x/".parse().unwrap();
-        let b: VariantSpec = "b=http://y/".parse().unwrap();
-        assert!(check_unique(&[a.clone(), b.clone()]).is_ok());
-        assert!(check_unique(&[a.clone(), b, a]).is_err());
-        let dash: VariantSpec = "eu-1=http://x/".parse().unwrap();
-        let underscore: VariantSpec = "eu_1=http://y/".parse().unwrap();
-        assert!(check_unique(&[dash, underscore]).is_err());
     }
 
     fn with_env(spec: &str, vars: &[(&str, &str)]) -> Result<VariantSpec, VariantSpecError> {

@@ -1,16 +1,19 @@
 //! The one error type of the HTTP surface.
 //!
 //! Every failure is answered with a JSON body the app can show as it is:
-//! `{"error": ..., "variant": ..., "upstream_status": ...}`. Causes are
-//! described without upstream URLs, which may carry credentials.
+//! `{"error": ..., "variant": ..., "target": ..., "upstream_status": ...}`.
+//! Causes are described without upstream URLs, which may carry
+//! credentials, and without pod addresses or discovered host names: a
+//! target is named by its opaque id only.
 //!
 //! Answering does not log: one upstream failure may be handed to hundreds
 //! of coalesced viewers, so the relay logs it once, where it happened
 //! ([`AppError::log`]).
 //!
-//! Causes are types, not text: an upstream failure is a [`FetchError`],
-//! which alone words it, and the HTTP status each error is answered with
-//! is decided in one match ([`AppError::status`]).
+//! Causes are types, not text: an upstream failure is a [`FetchError`] and
+//! a failed lookup a [`DiscoveryError`], which alone word them, and the
+//! HTTP status each error is answered with is decided in one match
+//! ([`AppError::status`]).
 
 use axum::{
     Json,
@@ -19,7 +22,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::fetch::FetchError;
+use crate::{discovery::DiscoveryError, fetch::FetchError, target::TargetId};
 
 /// Why a request to the relay failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +30,36 @@ pub enum AppError {
     /// The name is not on the allow-list (404). The requested name is not
     /// kept: it is untrusted input and is never echoed back.
     UnknownVariant,
+    /// The variant has no target with the requested id (404); the id is
+    /// never echoed back either.
+    UnknownTarget {
+        /// The variant asked about.
+        variant: String,
+    },
+    /// `/relay/{variant}` of a variant with several targets (409): which
+    /// one is meant is for the caller to say.
+    SeveralTargets {
+        /// The variant asked about.
+        variant: String,
+        /// How many targets it has.
+        count: usize,
+    },
+    /// The variant's targets could not be discovered (502).
+    Discovery {
+        /// The variant whose lookup failed.
+        variant: String,
+        /// The host looked up: logged, never answered.
+        host: String,
+        /// What went wrong.
+        error: DiscoveryError,
+    },
     /// The upstream could not be reached, answered badly (502), or did not
     /// answer in time (504).
     Upstream {
         /// The variant whose upstream failed.
         variant: String,
+        /// The target that failed.
+        target: TargetId,
         /// What went wrong.
         error: FetchError,
     },
@@ -43,27 +71,31 @@ struct ErrorBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     variant: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upstream_status: Option<u16>,
+}
+
+/// What an error is about: the variant, target and upstream status, where
+/// it has them.
+#[derive(Default)]
+struct Context<'a> {
+    variant: Option<&'a str>,
+    target: Option<&'a str>,
     upstream_status: Option<u16>,
 }
 
 impl AppError {
-    /// An upstream failure of `variant`.
-    pub fn upstream(variant: &str, error: FetchError) -> Self {
-        AppError::Upstream {
-            variant: variant.to_owned(),
-            error,
-        }
-    }
-
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::UnknownVariant => StatusCode::NOT_FOUND,
+            AppError::UnknownVariant | AppError::UnknownTarget { .. } => StatusCode::NOT_FOUND,
+            AppError::SeveralTargets { .. } => StatusCode::CONFLICT,
             AppError::Upstream {
                 error: FetchError::ConnectTimeout { .. } | FetchError::AnswerTimeout { .. },
                 ..
             } => StatusCode::GATEWAY_TIMEOUT,
-            AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            AppError::Discovery { .. } | AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -71,16 +103,32 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::UnknownVariant => "unknown variant".to_owned(),
-            AppError::Upstream { variant, error } => format!("{variant}: {error}"),
+            AppError::UnknownTarget { variant } => format!("{variant}: unknown target"),
+            AppError::SeveralTargets { variant, count } => {
+                format!("{variant} has {count} targets: GET /targets/{variant} lists them")
+            }
+            AppError::Discovery { variant, error, .. } => format!("{variant}: {error}"),
+            AppError::Upstream { variant, error, .. } => format!("{variant}: {error}"),
         }
     }
 
-    /// Writes one warning line: variant, statuses and message, which by
-    /// construction hold no URL and no credential.
+    /// Writes one warning line: variant, target, statuses and message,
+    /// which by construction hold no URL and no credential, and the host
+    /// name of a failed lookup.
     pub fn log(&self) {
-        let (variant, upstream_status) = self.context();
+        let Context {
+            variant,
+            target,
+            upstream_status,
+        } = self.context();
+        let host = match self {
+            AppError::Discovery { host, .. } => Some(host.as_str()),
+            _ => None,
+        };
         tracing::warn!(
             variant,
+            target,
+            host,
             status = self.status().as_u16(),
             upstream_status,
             "{}",
@@ -88,22 +136,37 @@ impl AppError {
         );
     }
 
-    /// The variant and upstream status this error is about, if any.
-    fn context(&self) -> (Option<&str>, Option<u16>) {
+    /// What this error is about.
+    fn context(&self) -> Context<'_> {
         match self {
-            AppError::UnknownVariant => (None, None),
-            AppError::Upstream { variant, error } => (Some(variant), error.upstream_status()),
+            AppError::UnknownVariant => Context::default(),
+            AppError::UnknownTarget { variant }
+            | AppError::SeveralTargets { variant, .. }
+            | AppError::Discovery { variant, .. } => Context {
+                variant: Some(variant),
+                ..Context::default()
+            },
+            AppError::Upstream {
+                variant,
+                target,
+                error,
+            } => Context {
+                variant: Some(variant),
+                target: Some(target.as_str()),
+                upstream_status: error.upstream_status(),
+            },
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (variant, upstream_status) = self.context();
+        let context = self.context();
         let body = ErrorBody {
             error: self.message(),
-            variant,
-            upstream_status,
+            variant: context.variant,
+            target: context.target,
+            upstream_status: context.upstream_status,
         };
         let mut res = (self.status(), Json(body)).into_response();
         res.headers_mut()

@@ -1,9 +1,10 @@
 //! One scrape of one upstream, with every limit enforced and every fault
 //! named by a [`FetchError`].
 //!
-//! The request is built from scratch: the configured URL, the variant's
-//! own credential headers, `Accept`, `Accept-Encoding: gzip` and the
-//! relay's `User-Agent`. Nothing from the viewer's request reaches the
+//! The request is built from scratch: the target's URL (and, for a
+//! discovered pod, the `Host` it was discovered under), the variant's own
+//! credential headers, `Accept`, `Accept-Encoding: gzip` and the relay's
+//! `User-Agent`. Nothing from the viewer's request reaches the
 //! upstream, and nothing but the checked body and content type comes back.
 //!
 //! A scrape is accepted only if it is a 2xx (redirects are never followed),
@@ -28,7 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use bytes::{Bytes, BytesMut};
 use flate2::read::GzDecoder;
 
-use crate::config::{Settings, VariantSpec};
+use crate::{config::Settings, target::Target};
 
 /// Content type of the Prometheus text format, used when the upstream
 /// sends none.
@@ -147,6 +148,18 @@ impl FetchError {
             | FetchError::NotUtf8 { status, .. } => Some(*status),
         }
     }
+
+    /// This error with `host` taken out of a transport fault's detail (a
+    /// TLS error, for one, names the host it expected): a pod's address
+    /// is never shown to viewers.
+    fn hiding(self, host: &str) -> Self {
+        match self {
+            FetchError::Transport { detail } if !host.is_empty() => FetchError::Transport {
+                detail: detail.replace(host, "<target>"),
+            },
+            other => other,
+        }
+    }
 }
 
 /// The cause as users see it, after the variant's name:
@@ -218,12 +231,21 @@ impl Fetcher {
         Fetcher { client, settings }
     }
 
-    /// Scrapes `variant` once: send, check the head, read the body under
-    /// the cap, decompress it if gzip, check it is text.
-    pub async fn fetch(&self, variant: &VariantSpec) -> Result<Fetched, FetchError> {
+    /// Scrapes `target` once, with `headers` (its variant's credentials):
+    /// send, check the head, read the body under the cap, decompress it if
+    /// gzip, check it is text.
+    pub async fn fetch(&self, target: &Target, headers: &HeaderMap) -> Result<Fetched, FetchError> {
+        let host = target.url.host_str().unwrap_or_default();
+        self.scrape(target, headers)
+            .await
+            .map_err(|e| e.hiding(host.trim_start_matches('[').trim_end_matches(']')))
+    }
+
+    /// [`Fetcher::fetch`], before its errors are cleaned of the host.
+    async fn scrape(&self, target: &Target, headers: &HeaderMap) -> Result<Fetched, FetchError> {
         let started = SystemTime::now();
         let clock = Instant::now();
-        let res = self.send(variant).await?;
+        let res = self.send(target, headers).await?;
         let status = res.status();
         check_status(status)?;
         let status = status.as_u16();
@@ -246,11 +268,18 @@ impl Fetcher {
         })
     }
 
-    /// Sends the request, built from the variant's spec alone.
-    async fn send(&self, variant: &VariantSpec) -> Result<reqwest::Response, FetchError> {
-        self.client
-            .get(variant.url.clone())
-            .headers(variant.headers.clone())
+    /// Sends the request, built from the target and its variant's headers
+    /// alone.
+    async fn send(
+        &self,
+        target: &Target,
+        headers: &HeaderMap,
+    ) -> Result<reqwest::Response, FetchError> {
+        let mut request = self.client.get(target.url.clone()).headers(headers.clone());
+        if let Some(host) = &target.host {
+            request = request.header(header::HOST, host);
+        }
+        request
             .header(header::ACCEPT, ACCEPT_EXPOSITION)
             .header(header::ACCEPT_ENCODING, "gzip")
             .send()

@@ -11,7 +11,13 @@
 //!
 //! - [`config`]: command-line and environment configuration, and the
 //!   [`Settings`](config::Settings) the relay runs on.
-//! - [`relay`]: `GET /relay/{variant}` (coalesced), the JSON API, health.
+//! - [`relay`]: `GET /relay/{variant}/{target}` (coalesced per target),
+//!   and the variants and targets the relay knows.
+//! - [`api`]: `/api/variants`, `/targets/{variant}`, health and readiness.
+//! - [`target`]: one target (a pod) and its opaque, stable id.
+//! - [`discovery`]: DNS discovery of a variant's targets, through an
+//!   injectable [`Resolve`](discovery::Resolve).
+//! - `coalesce`: one refresh shared by concurrent and recent callers.
 //! - [`fetch`]: one upstream scrape, with every limit and check, and the
 //!   [`FetchError`](fetch::FetchError) naming each refusal.
 //! - [`security`]: Content-Security-Policy and CORS.
@@ -24,14 +30,18 @@
 //! [`app`] assembles the router; tests call it directly with `oneshot` or
 //! serve it on a loopback socket.
 
+pub mod api;
 pub mod cli;
+mod coalesce;
 pub mod config;
 pub mod demo;
+pub mod discovery;
 pub mod error;
 pub mod fetch;
 pub mod relay;
 pub mod security;
 pub mod serve;
+pub mod target;
 
 use std::{path::Path, sync::Arc};
 
@@ -54,7 +64,8 @@ pub use relay::Relay;
 /// Everything [`app`] serves from besides the files.
 #[derive(Clone)]
 pub struct AppState {
-    /// The relay: the allow-list, one pooled HTTP client, latest answers.
+    /// The relay: the allow-list, one pooled HTTP client, the targets'
+    /// latest answers.
     pub relay: Arc<Relay>,
     /// Origins allowed to call the API and the relay cross-origin (CORS).
     pub allow_origins: Vec<HeaderValue>,
@@ -72,20 +83,24 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_static))
         .layer(CompressionLayer::new());
-    // Every path under /relay/ reaches the handler, which 404s whatever is
-    // not exactly a configured name, rather than falling back to the app.
+    // Every path under /relay/ and /targets/ reaches its handler, which
+    // 404s whatever is not exactly a configured name (and id), rather than
+    // falling back to the app.
     let mut api = Router::new()
-        .route("/api/variants", get(relay::variants))
+        .route("/api/variants", get(api::variants))
         .route("/relay", get(relay::relay))
         .route("/relay/", get(relay::relay))
         .route("/relay/{*target}", get(relay::relay))
+        .route("/targets", get(api::targets))
+        .route("/targets/", get(api::targets))
+        .route("/targets/{*variant}", get(api::targets))
         .with_state(state.relay.clone());
     if let Some(cors) = security::cors(&state.allow_origins) {
         api = api.layer(cors);
     }
     Router::new()
-        .route("/healthz", get(relay::healthz))
-        .route("/readyz", get(relay::readyz))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
         .with_state(state.relay)
         .merge(api)
         .merge(static_router)

@@ -1,26 +1,33 @@
-//! `GET /relay/{variant}`: one allow-listed upstream's `/metrics`, shared
-//! by every viewer; plus the small JSON API the app starts from and the
-//! health endpoints.
+//! `GET /relay/{variant}/{target}`: one target's `/metrics`, shared by
+//! every viewer; and the state behind it, which the JSON API
+//! ([`api`](crate::api)) reads too.
+//!
+//! A variant is a set of targets, the pods of one deployment, and each is
+//! scraped on its own, as Prometheus does: scraping a Service that
+//! balances over several pods would hand the browser a different process
+//! on every poll, and every counter that dropped would look like a reset.
+//! A variant's targets are fixed (its URLs) or discovered (the addresses a
+//! `dns+` host has, looked up again when the last lookup is older than
+//! `coalesce`, and shared like a scrape). Targets are named by opaque ids
+//! ([`TargetId`](crate::target::TargetId)); `GET /targets/{variant}` lists
+//! them.
 //!
 //! The relay keeps no history (the browser parses and buffers), only each
-//! upstream's latest answer, so that many open tabs cost the upstream one
-//! scrape. Per variant, one async mutex guards that answer:
+//! target's latest answer, so that many open tabs cost each pod one
+//! scrape: concurrent requests share one fetch, an answer is reused for
+//! `coalesce`, and the fetch runs in its own task, so a viewer that goes
+//! away does not cancel it for the others. Each answer carries `Age` and
+//! `X-Scrape-Timestamp-Ms` / `X-Scrape-Duration-Ms`, so the app can tell a
+//! reused answer from a new one.
 //!
-//! - a request that finds a fetch in flight waits for it and shares its
-//!   result, success or error;
-//! - an answer is reused for `coalesce` (1 s by default), so 200 viewers
-//!   polling every second cause about one upstream scrape per second;
-//! - the fetch runs in its own task, so a viewer that goes away does not
-//!   cancel a scrape others are waiting for.
+//! `GET /relay/{variant}` answers for the variant's only target, so curl
+//! and single-pod setups need no id; with several targets it is a 409 that
+//! points at the list.
 //!
-//! Each answer carries `Age` and `X-Scrape-Timestamp-Ms` /
-//! `X-Scrape-Duration-Ms`, so the app can tell a reused answer from a new
-//! one.
-//!
-//! Names are matched against the raw request path, before any
-//! percent-decoding: a name is `[a-z0-9_-]`, which never needs encoding, so
-//! every encoded, dotted, doubled or look-alike path simply matches
-//! nothing and is a 404 that reaches no upstream.
+//! Names and ids are matched against the raw request path, before any
+//! percent-decoding: a name is `[a-z0-9_-]` and an id lowercase hex, which
+//! never need encoding, so every encoded, dotted, doubled or look-alike
+//! path simply matches nothing and is a 404 that reaches no upstream.
 
 use std::{
     sync::{Arc, Mutex},
@@ -28,19 +35,19 @@ use std::{
 };
 
 use axum::{
-    Json,
     body::Body,
     extract::State,
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, HeaderName, HeaderValue, Uri, header},
+    response::Response,
 };
-use serde::Serialize;
-use tokio::sync::OwnedMutexGuard;
 
 use crate::{
-    config::{Settings, VariantSpec},
+    coalesce::Coalesced,
+    config::{Discovery, Settings, VariantSpec},
+    discovery::{Resolve, SystemResolver, discover},
     error::AppError,
     fetch::{Fetched, Fetcher},
+    target::Target,
 };
 
 /// Unix time in milliseconds at which the relay sent the upstream request
@@ -51,89 +58,244 @@ pub const X_SCRAPE_TIMESTAMP_MS: HeaderName = HeaderName::from_static("x-scrape-
 /// to holding the checked body.
 pub const X_SCRAPE_DURATION_MS: HeaderName = HeaderName::from_static("x-scrape-duration-ms");
 
-/// The allow-list of upstreams, their latest answers and the one HTTP
-/// client that reaches them.
+/// The allow-list of variants, their targets' latest answers, and the one
+/// HTTP client and the resolver that reach them.
 pub struct Relay {
     fetcher: Fetcher,
-    upstreams: Vec<Upstream>,
+    variants: Vec<Variant>,
     settings: Settings,
+    resolver: Arc<dyn Resolve>,
 }
 
-/// One allow-listed upstream and what it last answered.
-struct Upstream {
+/// One allow-listed variant and its targets.
+struct Variant {
     spec: VariantSpec,
-    /// The latest outcome; held locked while a fetch is in flight.
-    latest: Arc<tokio::sync::Mutex<Option<Outcome>>>,
-    /// When the upstream last answered successfully, for /readyz.
+    targets: Targets,
+}
+
+/// Where a variant's targets are now.
+enum Targets {
+    /// Its configured URLs, in configuration order.
+    Static(TargetList),
+    /// What its host name resolves to.
+    Dns(Arc<Lookup>),
+}
+
+/// A variant's targets at one moment, in their stable order.
+pub(crate) type TargetList = Arc<[Arc<TargetState>]>;
+
+/// One target and what it last answered.
+pub(crate) struct TargetState {
+    /// Where it is and its id.
+    pub(crate) target: Target,
+    /// Its latest scrape; a new one is made when this is too old.
+    latest: Coalesced<Result<Arc<Fetched>, AppError>>,
+    /// When it last answered successfully, for /readyz.
     last_ok: Mutex<Option<Instant>>,
 }
 
-/// A finished fetch, success or error, and when it finished.
-#[derive(Clone)]
-struct Outcome {
-    result: Result<Arc<Fetched>, AppError>,
-    finished: Instant,
+impl TargetState {
+    /// A target that has not been scraped yet.
+    fn new(target: Target) -> Arc<Self> {
+        Arc::new(TargetState {
+            target,
+            latest: Coalesced::default(),
+            last_ok: Mutex::default(),
+        })
+    }
+
+    /// When the target last answered successfully.
+    pub(crate) fn last_ok(&self) -> Option<Instant> {
+        *lock(&self.last_ok)
+    }
+}
+
+/// The DNS discovery of one variant's targets.
+struct Lookup {
+    /// The `dns+` URL without the `dns+`.
+    template: reqwest::Url,
+    /// The latest lookup, shared like a scrape.
+    latest: Coalesced<Result<TargetList, AppError>>,
+    /// The targets the last successful lookup found: a pod that is found
+    /// again keeps its latest answer and its last success.
+    known: Mutex<TargetList>,
+}
+
+impl Lookup {
+    /// Looks the host up again; logs a failure once, and a change of the
+    /// target set.
+    async fn refresh(&self, resolver: &dyn Resolve, variant: &str) -> Result<TargetList, AppError> {
+        let host = self.template.host_str().unwrap_or_default();
+        let found = discover(resolver, variant, &self.template)
+            .await
+            .map_err(|error| {
+                let e = AppError::Discovery {
+                    variant: variant.to_owned(),
+                    host: host.to_owned(),
+                    error,
+                };
+                e.log();
+                e
+            })?;
+        let mut known = lock(&self.known);
+        let targets: TargetList = found
+            .into_iter()
+            .map(|target| {
+                known
+                    .iter()
+                    .find(|k| k.target.id == target.id)
+                    .cloned()
+                    .unwrap_or_else(|| TargetState::new(target))
+            })
+            .collect();
+        let ids = |list: &TargetList| list.iter().map(|t| t.target.id.clone()).collect::<Vec<_>>();
+        if ids(&known) != ids(&targets) {
+            tracing::info!(
+                variant,
+                host,
+                targets = targets.len(),
+                "discovered targets changed"
+            );
+        }
+        *known = targets.clone();
+        Ok(targets)
+    }
 }
 
 impl Relay {
-    /// A relay for `variants`, which must have unique names.
+    /// A relay for `variants`, which must have unique names and, within a
+    /// variant, distinct URLs ([`merge`](crate::config::merge) makes
+    /// sure); host names of `dns+` variants are looked up with the system
+    /// resolver.
     pub fn new(variants: Vec<VariantSpec>, settings: Settings) -> Self {
-        let upstreams = variants
+        let variants = variants
             .into_iter()
-            .map(|spec| Upstream {
-                spec,
-                latest: Arc::default(),
-                last_ok: Mutex::default(),
+            .map(|spec| {
+                let targets = match &spec.discovery {
+                    Discovery::Static(urls) => Targets::Static(
+                        urls.iter()
+                            .map(|url| TargetState::new(Target::fixed(&spec.name, url.clone())))
+                            .collect(),
+                    ),
+                    Discovery::Dns(template) => Targets::Dns(Arc::new(Lookup {
+                        template: template.clone(),
+                        latest: Coalesced::default(),
+                        known: Mutex::new(Arc::new([])),
+                    })),
+                };
+                Variant { spec, targets }
             })
             .collect();
         Relay {
             fetcher: Fetcher::new(settings),
-            upstreams,
+            variants,
             settings,
+            resolver: Arc::new(SystemResolver),
         }
+    }
+
+    /// This relay, looking host names up with `resolver` instead of the
+    /// system's: how tests point a `dns+` variant at servers of their own.
+    pub fn with_resolver(mut self, resolver: impl Resolve) -> Self {
+        self.resolver = Arc::new(resolver);
+        self
+    }
+
+    /// The relay's limits and timings.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// How many variants are configured.
+    pub(crate) fn variant_count(&self) -> usize {
+        self.variants.len()
+    }
+
+    /// The configuration of variant `index` (`0..variant_count()`).
+    pub(crate) fn spec(&self, index: usize) -> &VariantSpec {
+        &self.variants[index].spec
     }
 
     /// Index of the variant called exactly `name`.
-    fn find(&self, name: &str) -> Option<usize> {
-        self.upstreams.iter().position(|u| u.spec.name == name)
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.variants.iter().position(|v| v.spec.name == name)
     }
 
-    /// The upstream's answer: one in flight or younger than `coalesce` if
-    /// there is one, otherwise a new fetch.
-    async fn scrape(self: &Arc<Self>, index: usize) -> Result<Arc<Fetched>, AppError> {
-        let asked = Instant::now();
-        let latest = Arc::clone(&self.upstreams[index].latest).lock_owned().await;
-        // An outcome that finished after we asked was in flight when we did.
-        let reusable =
-            |o: &&Outcome| o.finished >= asked || o.finished.elapsed() < self.settings.coalesce;
-        if let Some(outcome) = latest.as_ref().filter(reusable) {
-            return outcome.result.clone();
+    /// The targets of variant `index` now: its URLs, or the latest lookup
+    /// of its host (one in flight or younger than `coalesce`, else a new
+    /// one).
+    pub(crate) async fn targets(&self, index: usize) -> Result<TargetList, AppError> {
+        match &self.variants[index].targets {
+            Targets::Static(targets) => Ok(targets.clone()),
+            Targets::Dns(lookup) => {
+                let (dns, resolver) = (Arc::clone(lookup), Arc::clone(&self.resolver));
+                let variant = self.variants[index].spec.name.clone();
+                lookup
+                    .latest
+                    .get(self.settings.coalesce, move || async move {
+                        dns.refresh(&*resolver, &variant).await
+                    })
+                    .await
+            }
         }
-        let relay = Arc::clone(self);
-        tokio::spawn(async move { relay.refresh(index, latest).await })
-            .await
-            .expect("a scrape task does not panic")
     }
 
-    /// Fetches upstream `index`, records and logs the outcome once, and
-    /// releases `latest` to the requests waiting for it.
-    async fn refresh(
-        &self,
+    /// The target of variant `index` with id `id`; without an id, the
+    /// variant's only target.
+    async fn target(&self, index: usize, id: Option<&str>) -> Result<Arc<TargetState>, AppError> {
+        let targets = self.targets(index).await?;
+        let variant = self.variants[index].spec.name.clone();
+        match (id, &*targets) {
+            (Some(id), _) => targets
+                .iter()
+                .find(|t| t.target.id.as_str() == id)
+                .cloned()
+                .ok_or(AppError::UnknownTarget { variant }),
+            (None, [only]) => Ok(Arc::clone(only)),
+            (None, several) => Err(AppError::SeveralTargets {
+                variant,
+                count: several.len(),
+            }),
+        }
+    }
+
+    /// The target's answer: one in flight or younger than `coalesce` if
+    /// there is one, otherwise a new fetch.
+    pub(crate) async fn scrape(
+        self: &Arc<Self>,
         index: usize,
-        mut latest: OwnedMutexGuard<Option<Outcome>>,
+        target: &Arc<TargetState>,
     ) -> Result<Arc<Fetched>, AppError> {
-        let upstream = &self.upstreams[index];
+        let (relay, state) = (Arc::clone(self), Arc::clone(target));
+        target
+            .latest
+            .get(self.settings.coalesce, move || async move {
+                relay.fetch(index, &state).await
+            })
+            .await
+    }
+
+    /// Fetches a target of variant `index` and records and logs the
+    /// outcome, once for every viewer waiting for it.
+    async fn fetch(&self, index: usize, state: &TargetState) -> Result<Arc<Fetched>, AppError> {
+        let spec = &self.variants[index].spec;
+        let target = &state.target;
         let result = self
             .fetcher
-            .fetch(&upstream.spec)
+            .fetch(target, &spec.headers)
             .await
             .map(Arc::new)
-            .map_err(|e| AppError::upstream(&upstream.spec.name, e));
+            .map_err(|error| AppError::Upstream {
+                variant: spec.name.clone(),
+                target: target.id.clone(),
+                error,
+            });
         match &result {
             Ok(scrape) => {
-                *lock(&upstream.last_ok) = Some(scrape.received);
+                *lock(&state.last_ok) = Some(scrape.received);
                 tracing::debug!(
-                    variant = upstream.spec.name,
+                    variant = spec.name,
+                    target = target.id.as_str(),
                     bytes = scrape.text.len(),
                     gzip = scrape.gzip.is_some(),
                     ms = scrape.duration.as_millis() as u64,
@@ -142,10 +304,6 @@ impl Relay {
             }
             Err(e) => e.log(),
         }
-        *latest = Some(Outcome {
-            result: result.clone(),
-            finished: Instant::now(),
-        });
         result
     }
 }
@@ -154,19 +312,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `GET /relay/{variant}`: the upstream's exposition text, gzip-compressed
+/// `GET /relay/{variant}/{target}` (and `GET /relay/{variant}` for a
+/// variant's only target): the target's exposition text, gzip-compressed
 /// as the upstream sent it when the viewer accepts gzip.
 pub async fn relay(
     State(relay): State<Arc<Relay>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let name = uri.path().strip_prefix("/relay/").unwrap_or_default();
+    let path = uri.path().strip_prefix("/relay/").unwrap_or_default();
+    let (name, id) = match path.split_once('/') {
+        Some((name, id)) => (name, Some(id)),
+        None => (path, None),
+    };
     let Some(index) = relay.find(name) else {
         tracing::debug!(path = ?uri.path().chars().take(80).collect::<String>(), "unknown variant");
         return Err(AppError::UnknownVariant);
     };
-    let scrape = relay.scrape(index).await?;
+    let target = relay.target(index, id).await?;
+    let scrape = relay.scrape(index, &target).await?;
     Ok(scrape_response(&scrape, accepts_gzip(&headers)))
 }
 
@@ -211,101 +375,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
             (coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip"))
                 && quality > 0.0
         })
-}
-
-/// One entry of `/api/variants`: the name only, never the URL.
-#[derive(Serialize)]
-struct VariantInfo {
-    name: String,
-}
-
-/// Body of `/api/variants`.
-#[derive(Serialize)]
-struct VariantsBody {
-    variants: Vec<VariantInfo>,
-    refresh_ms: u64,
-}
-
-/// `GET /api/variants`: the configured names and the poll interval.
-pub async fn variants(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
-    let body = VariantsBody {
-        variants: relay
-            .upstreams
-            .iter()
-            .map(|u| VariantInfo {
-                name: u.spec.name.clone(),
-            })
-            .collect(),
-        refresh_ms: relay.settings.refresh.as_millis() as u64,
-    };
-    ([(header::CACHE_CONTROL, "no-store")], Json(body))
-}
-
-/// `GET /healthz`: the process is up. Touches nothing else.
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
-}
-
-/// One entry of `/readyz`.
-#[derive(Serialize)]
-struct Readiness {
-    name: String,
-    ready: bool,
-    /// How long ago the upstream last answered successfully.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_ok_ms_ago: Option<u64>,
-    /// Why it is not ready.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-/// Body of `/readyz`.
-#[derive(Serialize)]
-struct ReadyBody {
-    ready: bool,
-    variants: Vec<Readiness>,
-}
-
-/// `GET /readyz`: 200 when every upstream answered successfully within the
-/// refresh interval, else 503; with each variant's state. An upstream
-/// that has not answered recently is scraped now (through the same
-/// coalescing as viewers), so an idle dashboard still reports the truth.
-pub async fn readyz(State(relay): State<Arc<Relay>>) -> Response {
-    let recent = |index: usize| {
-        lock(&relay.upstreams[index].last_ok).filter(|t| t.elapsed() < relay.settings.refresh)
-    };
-    let checks: Vec<_> = (0..relay.upstreams.len())
-        .map(|index| {
-            let fresh = recent(index).is_some();
-            let relay = Arc::clone(&relay);
-            tokio::spawn(async move {
-                if fresh {
-                    Ok(())
-                } else {
-                    relay.scrape(index).await.map(|_| ())
-                }
-            })
-        })
-        .collect();
-    let mut variants = Vec::with_capacity(checks.len());
-    for (index, check) in checks.into_iter().enumerate() {
-        let result = check.await.expect("a readiness check does not panic");
-        variants.push(Readiness {
-            name: relay.upstreams[index].spec.name.clone(),
-            ready: result.is_ok(),
-            last_ok_ms_ago: lock(&relay.upstreams[index].last_ok)
-                .map(|t| t.elapsed().as_millis() as u64),
-            error: result.err().map(|e| e.message()),
-        });
-    }
-    let ready = variants.iter().all(|v| v.ready);
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let body = ReadyBody { ready, variants };
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! policy (which would leave a blank page).
 //!
 //! Cross-origin callers get nothing by default; only origins given with
-//! `--allow-origin` may read `/api/variants` and `/relay/*`.
+//! `--allow-origin` may read `/api/variants`, `/targets/*` and `/relay/*`.
 
 use std::{
     path::{Path, PathBuf},

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     AppState, Relay, app,
-    config::{ServeConfig, check_unique},
+    config::{ServeConfig, merge},
     demo,
 };
 
@@ -33,17 +33,17 @@ pub async fn run_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
-    let mut variants = config.variants.clone();
+    let mut variants = merge(config.variants.clone()).map_err(io::Error::other)?;
     let mut router = Router::new();
     if config.demo {
-        router = demo::router(config.demo_seed);
-        for spec in demo::variants(addr) {
+        let demo = demo::Demo::new(config.demo_seed, config.demo_replicas);
+        for spec in demo.variants(addr) {
             if variants.iter().all(|v| v.name != spec.name) {
                 variants.push(spec);
             }
         }
+        router = demo.router();
     }
-    check_unique(&variants).map_err(io::Error::other)?;
     let variants = variants
         .into_iter()
         .map(|v| v.with_credentials(|key| std::env::var(key).ok()))

@@ -664,6 +664,24 @@ fn canary_quota_gauges_are_consistent_and_evolve_slowly() {
 }
 
 #[test]
+fn pods_behind_one_service_share_its_traffic() {
+    let requests = |sim: &Simulator| {
+        let text = sim.render();
+        sum(&parsed(&text), "zai_proxy_requests_total", &[])
+    };
+    let one_process = requests(&after("production", Profile::production(), 1, 60));
+    let pods: f64 = [1, 2]
+        .map(|seed| after("production", Profile::production().per_pod(2), seed, 60))
+        .iter()
+        .map(requests)
+        .sum();
+    assert!(
+        (pods / one_process - 1.0).abs() < 0.15,
+        "two pods served {pods} requests, one process {one_process}"
+    );
+}
+
+#[test]
 fn a_long_jump_costs_at_most_fifteen_simulated_minutes() {
     let mut sim = Simulator::new("production", steady(Profile::production()), 1, START_MS);
     let month_ms = 30 * 86_400_000;

@@ -16,10 +16,18 @@
 //! same text. Requests are recorded when they complete, as the proxy does at
 //! the end of `ServeHTTP`; a restart drops the ones still in flight.
 //!
+//! Like the real deployment, a simulated variant runs several pods
+//! (`--demo-replicas`; production 2 and canary 1 by default): each is its
+//! own [`Simulator`] with its own seed, start time and restarts, and the
+//! variant's traffic is split between them. Each pod has its own
+//! `/demo/{variant}/{pod}/metrics`; `/demo/{variant}/metrics` answers from
+//! the pods in turn, as a Kubernetes Service would, to show what scraping
+//! a load-balanced URL looks like.
+//!
 //! The simulator is not part of the relay, which never knows it is talking
-//! to one: `serve` mounts this module's `router` on its own listener and
-//! puts the simulated `variants` on the relay's allow-list, as loopback
-//! URLs, so the demo goes through the real fetch path, gzip pass-through
+//! to one: `serve` mounts the routes of a `Demo` on its own listener and
+//! puts its variants on the relay's allow-list, one loopback URL per pod,
+//! so the demo goes through the real fetch path, gzip pass-through
 //! included.
 //!
 //! # Layout
@@ -49,7 +57,10 @@ mod traffic;
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -64,7 +75,11 @@ use tower_http::compression::CompressionLayer;
 
 pub use self::profile::Profile;
 use self::traffic::World;
-use crate::{config::VariantSpec, error::AppError, fetch::PROMETHEUS_TEXT};
+use crate::{
+    config::{Discovery, VariantSpec},
+    error::AppError,
+    fetch::PROMETHEUS_TEXT,
+};
 
 /// One simulated zai-proxy process and the world around it (its clients, the
 /// upstream API and the account's quota), advanced on a simulated clock.
@@ -117,76 +132,151 @@ impl Simulator {
     }
 }
 
-/// How far back the simulated processes start, so the dashboard opens on
-/// some history instead of an empty chart.
+/// How far back the first pod of each variant starts, so the dashboard
+/// opens on some history instead of an empty chart; the other pods start
+/// evenly later within it, as after a rolling update.
 const HISTORY_MS: i64 = 15 * 60_000;
 
-/// The simulated variants: production and a measurably worse canary.
-fn simulated() -> [(&'static str, Profile); 2] {
+/// Added to the seed once per pod index, so each pod draws its own traffic
+/// (2^64 divided by the golden ratio: consecutive pods get seeds far
+/// apart); pod 0 keeps the variant's seed.
+const POD_SEED_STEP: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The simulated variants, a measurably worse canary after production,
+/// with their pods by default (as the real deployment runs them).
+fn simulated() -> [(&'static str, Profile, u32); 2] {
     [
-        ("production", Profile::production()),
-        ("canary", Profile::canary()),
+        ("production", Profile::production(), 2),
+        ("canary", Profile::canary(), 1),
     ]
 }
 
-/// The simulated upstreams, each behind its own lock.
-type Simulators = Arc<Vec<(String, Mutex<Simulator>)>>;
-
-/// `GET /demo/{variant}/metrics` for every simulated variant, started
-/// [`HISTORY_MS`] ago; variant `i` draws its traffic from `seed + i`.
-///
-/// Answers are gzip-compressed when asked, like client_golang, so the demo
-/// exercises the relay's pass-through; the relay coalesces, so a render
-/// runs at most about once per second per variant.
-pub(crate) fn router(seed: u64) -> Router {
-    let start = now_ms() - HISTORY_MS;
-    let sims: Vec<(String, Mutex<Simulator>)> = simulated()
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, profile))| {
-            let seed = seed.wrapping_add(i as u64);
-            let sim = Simulator::new(name, profile, seed, start);
-            (name.to_owned(), Mutex::new(sim))
-        })
-        .collect();
-    Router::new().route(
-        "/demo/{variant}/metrics",
-        get(metrics)
-            .with_state(Arc::new(sims))
-            .layer(CompressionLayer::new()),
-    )
+/// One simulated variant: its pods and whose turn it is behind the
+/// "Service".
+struct Deployment {
+    name: &'static str,
+    pods: Vec<Mutex<Simulator>>,
+    /// The pod `/demo/{variant}/metrics` answers from next (modulo).
+    next: AtomicUsize,
 }
 
-/// The relay's allow-list entries for the simulated variants, served by
-/// [`router`] on `addr`.
-pub(crate) fn variants(addr: SocketAddr) -> Vec<VariantSpec> {
-    simulated()
-        .into_iter()
-        .map(|(name, _)| VariantSpec {
-            name: name.to_owned(),
-            url: format!("http://{addr}/demo/{name}/metrics")
-                .parse()
-                .expect("a loopback URL parses"),
-            headers: Default::default(),
-        })
-        .collect()
+/// The simulated variants.
+type Deployments = Arc<Vec<Deployment>>;
+
+/// The simulated variants of `--demo`, each a set of pods.
+pub(crate) struct Demo {
+    deployments: Deployments,
 }
 
-/// `GET /demo/{variant}/metrics`: the simulated proxy, advanced to now.
-async fn metrics(
-    State(sims): State<Simulators>,
+impl Demo {
+    /// Every simulated variant with `replicas` pods (its default when
+    /// `None`), started [`HISTORY_MS`] ago. Variant `i` draws its traffic
+    /// from `seed + i`; its pod `j` from that plus `j` times
+    /// [`POD_SEED_STEP`].
+    pub(crate) fn new(seed: u64, replicas: Option<u32>) -> Self {
+        let start = now_ms() - HISTORY_MS;
+        let deployments = simulated()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, profile, default_replicas))| {
+                let replicas = replicas.unwrap_or(default_replicas).max(1);
+                let variant_seed = seed.wrapping_add(i as u64);
+                let pods = (0..replicas)
+                    .map(|j| {
+                        let seed =
+                            variant_seed.wrapping_add(u64::from(j).wrapping_mul(POD_SEED_STEP));
+                        let started = start + HISTORY_MS * i64::from(j) / i64::from(replicas);
+                        let pod = profile.clone().per_pod(replicas);
+                        Mutex::new(Simulator::new(name, pod, seed, started))
+                    })
+                    .collect();
+                Deployment {
+                    name,
+                    pods,
+                    next: AtomicUsize::new(0),
+                }
+            })
+            .collect();
+        Demo {
+            deployments: Arc::new(deployments),
+        }
+    }
+
+    /// The relay's allow-list entries for the simulated variants: one
+    /// target per pod, served by [`Demo::router`] on `addr`.
+    pub(crate) fn variants(&self, addr: SocketAddr) -> Vec<VariantSpec> {
+        self.deployments
+            .iter()
+            .map(|d| VariantSpec {
+                name: d.name.to_owned(),
+                discovery: Discovery::Static(
+                    (0..d.pods.len())
+                        .map(|pod| {
+                            format!("http://{addr}/demo/{}/{pod}/metrics", d.name)
+                                .parse()
+                                .expect("a loopback URL parses")
+                        })
+                        .collect(),
+                ),
+                headers: Default::default(),
+            })
+            .collect()
+    }
+
+    /// `GET /demo/{variant}/{pod}/metrics` for every pod, and
+    /// `GET /demo/{variant}/metrics` for each variant's pods in turn.
+    ///
+    /// Answers are gzip-compressed when asked, like client_golang, so the
+    /// demo exercises the relay's pass-through; the relay coalesces, so a
+    /// render runs at most about once per second per pod.
+    pub(crate) fn router(self) -> Router {
+        Router::new()
+            .route("/demo/{variant}/metrics", get(balanced))
+            .route("/demo/{variant}/{pod}/metrics", get(pod))
+            .with_state(self.deployments)
+            .layer(CompressionLayer::new())
+    }
+}
+
+/// The deployment called `name`.
+fn deployment<'a>(deployments: &'a Deployments, name: &str) -> Result<&'a Deployment, AppError> {
+    deployments
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or(AppError::UnknownVariant)
+}
+
+/// `GET /demo/{variant}/{pod}/metrics`: that pod, advanced to now.
+async fn pod(
+    State(deployments): State<Deployments>,
+    Path((name, pod)): Path<(String, usize)>,
+) -> Result<impl IntoResponse, AppError> {
+    let deployment = deployment(&deployments, &name)?;
+    let sim = deployment.pods.get(pod).ok_or(AppError::UnknownTarget {
+        variant: deployment.name.to_owned(),
+    })?;
+    Ok(metrics(sim))
+}
+
+/// `GET /demo/{variant}/metrics`: the next pod's, as a Service balancing
+/// over the pods would answer.
+async fn balanced(
+    State(deployments): State<Deployments>,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (_, sim) = sims
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or(AppError::UnknownVariant)?;
+    let deployment = deployment(&deployments, &name)?;
+    let turn = deployment.next.fetch_add(1, Ordering::Relaxed);
+    Ok(metrics(&deployment.pods[turn % deployment.pods.len()]))
+}
+
+/// The `/metrics` answer of one simulated pod, advanced to now.
+fn metrics(sim: &Mutex<Simulator>) -> impl IntoResponse + use<> {
     let text = {
         let mut sim = sim.lock().unwrap_or_else(|e| e.into_inner());
         sim.advance_to(now_ms());
         sim.render()
     };
-    Ok(([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text))
+    ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text)
 }
 
 /// The wall clock, in Unix ms.

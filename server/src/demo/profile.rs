@@ -107,4 +107,16 @@ impl Profile {
             build_time: "2026-09-05T09:41:55Z",
         }
     }
+
+    /// One of `replicas` pods behind one Service: it receives its share of
+    /// the deployment's traffic and of the upstream's capacity (the
+    /// account's rate limit is shared), and keeps everything else.
+    pub fn per_pod(self, replicas: u32) -> Self {
+        let share = f64::from(replicas.max(1));
+        Self {
+            request_rate: self.request_rate / share,
+            upstream_capacity_rps: self.upstream_capacity_rps / share,
+            ..self
+        }
+    }
 }

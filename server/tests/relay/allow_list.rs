@@ -28,11 +28,8 @@ async fn every_path_trick_is_a_404_that_reaches_no_upstream() {
         "/relay/..%2f..".to_owned(),
         "/relay/%2e%2e".to_owned(),
         "/relay/%2E%2E/production".to_owned(),
-        "/relay/production/..".to_owned(),
-        "/relay/production/../production".to_owned(),
         "/relay/./production".to_owned(),
         "/relay//production".to_owned(),
-        "/relay/production/".to_owned(),
         "/relay/production%2fmetrics".to_owned(),
         "/relay/production%2F..%2F..%2Fetc%2Fpasswd".to_owned(),
         "/relay/%70roduction".to_owned(),
@@ -53,12 +50,41 @@ async fn every_path_trick_is_a_404_that_reaches_no_upstream() {
         // Absolute-form, as sent to a forward proxy.
         format!("http://{up}/relay/x"),
         format!("http://{up}/relay/%2e%2e/metrics"),
+        "/targets/..%2fproduction".to_owned(),
+        "/targets/production/".to_owned(),
+        "/targets/PRODUCTION".to_owned(),
+        "/targets/".to_owned(),
     ];
     for trick in &tricks {
         let (status, response) = raw_get(relay, trick).await;
         assert_eq!(status, 404, "{trick}: {response}");
         assert!(
             response.contains(r#"{"error":"unknown variant"}"#),
+            "{trick}: {response}"
+        );
+    }
+    // Under the right name, what follows is no target's id.
+    let id = target_id("production", &upstream.url());
+    let wrong_ids = [
+        "/relay/production/".to_owned(),
+        "/relay/production/..".to_owned(),
+        "/relay/production/../production".to_owned(),
+        format!("/relay/production/{}", id.to_uppercase()),
+        format!("/relay/production/{id}/"),
+        format!("/relay/production/{id}/.."),
+        format!("/relay/production/{id}0"),
+        format!("/relay/production/{}", &id[..11]),
+        format!("/relay/production/%{:02X}{}", id.as_bytes()[0], &id[1..]),
+        format!("/relay/production/{id}%00"),
+        format!("/relay/production/http://{up}/metrics"),
+    ];
+    let right = format!("/relay/production/{id}");
+    // (An id of digits only has no upper case.)
+    for trick in wrong_ids.iter().filter(|t| **t != right) {
+        let (status, response) = raw_get(relay, trick).await;
+        assert_eq!(status, 404, "{trick}: {response}");
+        assert!(
+            response.contains(r#"{"error":"production: unknown target","variant":"production"}"#),
             "{trick}: {response}"
         );
     }
@@ -216,8 +242,20 @@ async fn the_variant_list_names_variants_without_their_urls() {
     assert_eq!(
         body,
         serde_json::json!({
-            "variants": [{"name": "production"}, {"name": "canary"}],
+            "variants": [
+                {
+                    "name": "production",
+                    "discovery": "static",
+                    "targets": [{"id": target_id("production", "http://10.1.2.3:8080/metrics")}]
+                },
+                {
+                    "name": "canary",
+                    "discovery": "static",
+                    "targets": [{"id": target_id("canary", "http://10.1.2.4:8080/metrics")}]
+                }
+            ],
             "refresh_ms": 5000
         })
     );
+    assert!(!body.to_string().contains("10.1.2."), "{body}");
 }

@@ -7,5 +7,8 @@ mod support;
 
 mod allow_list;
 mod coalescing;
+mod demo;
+mod discovery;
 mod faults;
 mod surface;
+mod targets;

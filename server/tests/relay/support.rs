@@ -2,8 +2,8 @@
 
 use std::{
     future::Future,
-    io::Write,
-    net::SocketAddr,
+    io::{self, Write},
+    net::{IpAddr, SocketAddr},
     path::Path,
     sync::{
         Arc, Mutex,
@@ -14,13 +14,14 @@ use std::{
 
 use axum::{Router, extract::Request, http::HeaderMap, response::IntoResponse};
 use flate2::{Compression, write::GzEncoder};
+use sha2::{Digest, Sha256};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
 use zai_dash_server::{
     AppState, Relay, app,
-    config::{Settings, VariantSpec},
+    config::{Settings, VariantSpec, merge},
 };
 
 /// A small exposition, as a zai-proxy would send it.
@@ -44,7 +45,11 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// Serves `router` on a free loopback port.
 pub async fn serve(router: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), router)
+}
+
+/// Serves `router` on `listener`.
+fn serve_on(listener: TcpListener, router: Router) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     addr
@@ -84,22 +89,58 @@ impl Upstream {
         Fut: Future<Output = R> + Send,
         R: IntoResponse,
     {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Upstream::start_on(listener, answer)
+    }
+
+    /// [`Upstream::start`] on `listener`.
+    fn start_on<F, Fut, R>(listener: TcpListener, answer: F) -> Upstream
+    where
+        F: Fn() -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send,
+        R: IntoResponse,
+    {
         let hits = Count::default();
         let last = Arc::new(Mutex::new(None));
         let (counter, seen) = (hits.clone(), last.clone());
-        let addr = serve(Router::new().fallback(move |req: Request| {
+        let router = Router::new().fallback(move |req: Request| {
             counter.bump();
             *seen.lock().unwrap() = Some((req.uri().to_string(), req.headers().clone()));
             let answer = answer.clone();
             async move { answer().await.into_response() }
-        }))
-        .await;
+        });
+        let addr = serve_on(listener, router);
         Upstream { addr, hits, last }
     }
 
     /// Answers [`EXPOSITION`] as Prometheus text.
     pub async fn metrics() -> Upstream {
-        Upstream::start(|| async { ([("content-type", TEXT)], EXPOSITION) }).await
+        Upstream::answering(EXPOSITION).await
+    }
+
+    /// Answers `text` as Prometheus text.
+    pub async fn answering(text: &'static str) -> Upstream {
+        Upstream::start(move || async move { ([("content-type", TEXT)], text) }).await
+    }
+
+    /// One pod per text, as a headless Service's pods are: each on its own
+    /// loopback address (127.0.0.2, 127.0.0.3, ...), all on one port,
+    /// answering its text.
+    pub async fn pods(texts: &[&'static str]) -> Vec<Upstream> {
+        for _ in 0..20 {
+            if let Ok(listeners) = bind_pods(texts.len()).await {
+                return listeners
+                    .into_iter()
+                    .zip(texts)
+                    .map(|(listener, &text)| {
+                        Upstream::start_on(listener, move || async move {
+                            ([("content-type", TEXT)], text)
+                        })
+                    })
+                    .collect();
+            }
+        }
+        panic!("no port was free on every pod address");
     }
 
     /// Its `/metrics` URL.
@@ -114,6 +155,74 @@ impl Upstream {
             .unwrap()
             .clone()
             .expect("a request was received")
+    }
+}
+
+/// The `n`-th pod address: 127.0.0.2 for the first (all of 127.0.0.0/8 is
+/// loopback on Linux).
+pub fn pod_ip(n: usize) -> IpAddr {
+    IpAddr::from([127, 0, 0, 2 + n as u8])
+}
+
+/// Listeners on the first `n` pod addresses, sharing one port; fails when
+/// that port is taken on one of them.
+async fn bind_pods(n: usize) -> io::Result<Vec<TcpListener>> {
+    let first = TcpListener::bind((pod_ip(0), 0)).await?;
+    let port = first.local_addr()?.port();
+    let mut listeners = vec![first];
+    for i in 1..n {
+        listeners.push(TcpListener::bind((pod_ip(i), port)).await?);
+    }
+    Ok(listeners)
+}
+
+/// A DNS server the test controls: what every name resolves to now, the
+/// names asked for, and how many lookups were made.
+#[derive(Clone, Default)]
+pub struct FakeDns {
+    /// `None`: the lookup fails, as for a name that does not exist.
+    answer: Arc<Mutex<Option<Vec<IpAddr>>>>,
+    asked: Arc<Mutex<Vec<String>>>,
+    /// Lookups made.
+    pub lookups: Count,
+}
+
+impl FakeDns {
+    /// A DNS answering `addresses`.
+    pub fn answering(addresses: &[IpAddr]) -> FakeDns {
+        let dns = FakeDns::default();
+        dns.answer(addresses);
+        dns
+    }
+
+    /// From now on, answers `addresses`.
+    pub fn answer(&self, addresses: &[IpAddr]) {
+        *self.answer.lock().unwrap() = Some(addresses.to_vec());
+    }
+
+    /// From now on, fails every lookup, naming the host in its error.
+    pub fn fail(&self) {
+        *self.answer.lock().unwrap() = None;
+    }
+
+    /// The names looked up so far.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap().clone()
+    }
+
+    /// A resolver answering from this DNS, for [`Relay::with_resolver`].
+    pub fn resolver(&self) -> impl Fn(&str) -> io::Result<Vec<IpAddr>> + Send + Sync + 'static {
+        let dns = self.clone();
+        move |host: &str| {
+            dns.lookups.bump();
+            dns.asked.lock().unwrap().push(host.to_owned());
+            dns.answer.lock().unwrap().clone().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("failed to look up {host}: no such name"),
+                )
+            })
+        }
     }
 }
 
@@ -182,6 +291,25 @@ pub fn spec(name: &str, url: &str) -> VariantSpec {
     format!("{name}={url}").parse().unwrap()
 }
 
+/// One variant `name` whose targets are `urls`, in order, as repeated
+/// `--variant name=URL` flags make it.
+pub fn pods_spec(name: &str, urls: &[String]) -> VariantSpec {
+    let mut merged = merge(urls.iter().map(|url| spec(name, url)).collect()).unwrap();
+    assert_eq!(merged.len(), 1);
+    merged.remove(0)
+}
+
+/// The id of the target at `url` in `variant`, by its definition: the
+/// first 12 hex digits of SHA-256 over `variant NUL url`.
+pub fn target_id(variant: &str, url: &str) -> String {
+    let digest = Sha256::digest(format!("{variant}\0{url}"));
+    digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..12]
+        .to_owned()
+}
+
 /// The real router for `variants` on its own port, with no app files and
 /// no CORS origin.
 pub async fn start_relay(variants: Vec<VariantSpec>, settings: Settings) -> SocketAddr {
@@ -200,8 +328,27 @@ pub async fn start_app(
     allow_origins: Vec<axum::http::HeaderValue>,
     dist: &Path,
 ) -> SocketAddr {
+    serve_relay(Relay::new(variants, settings), allow_origins, dist).await
+}
+
+/// [`start_relay`] with host names looked up in `dns`.
+pub async fn start_resolving(
+    variants: Vec<VariantSpec>,
+    settings: Settings,
+    dns: &FakeDns,
+) -> SocketAddr {
+    let relay = Relay::new(variants, settings).with_resolver(dns.resolver());
+    serve_relay(relay, Vec::new(), Path::new("/nonexistent")).await
+}
+
+/// The real router around `relay`.
+async fn serve_relay(
+    relay: Relay,
+    allow_origins: Vec<axum::http::HeaderValue>,
+    dist: &Path,
+) -> SocketAddr {
     let state = AppState {
-        relay: Arc::new(Relay::new(variants, settings)),
+        relay: Arc::new(relay),
         allow_origins,
     };
     serve(app(state, dist)).await
@@ -230,6 +377,19 @@ pub async fn get_json(url: impl AsRef<str>) -> (u16, serde_json::Value) {
     let (status, _, text) = get(url).await;
     let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     (status, body)
+}
+
+/// The target ids `GET /targets/{variant}` lists, in its order.
+pub async fn target_ids(relay: SocketAddr, variant: &str) -> Vec<String> {
+    let (status, body) = get_json(format!("http://{relay}/targets/{variant}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["variant"], variant, "{body}");
+    body["targets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no targets in {body}"))
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Sends `GET target` byte for byte, exactly as given (clients normalise

@@ -96,7 +96,7 @@ async fn from_origin(
 #[tokio::test]
 async fn an_allowed_origin_may_read_the_api_and_the_relay() {
     let relay = relay_with_cors().await;
-    for path in ["/api/variants", "/relay/production"] {
+    for path in ["/api/variants", "/targets/production", "/relay/production"] {
         let res = from_origin(relay, reqwest::Method::GET, path, "https://dash.example").await;
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(
@@ -143,13 +143,15 @@ async fn any_other_origin_gets_no_cors_grant() {
         "null",
     ] {
         for method in [reqwest::Method::GET, reqwest::Method::OPTIONS] {
-            let res = from_origin(relay, method.clone(), "/relay/production", origin).await;
-            assert!(
-                res.headers()
-                    .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-                    .is_none(),
-                "{method} from {origin} was granted"
-            );
+            for path in ["/relay/production", "/targets/production"] {
+                let res = from_origin(relay, method.clone(), path, origin).await;
+                assert!(
+                    res.headers()
+                        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                        .is_none(),
+                    "{method} {path} from {origin} was granted"
+                );
+            }
         }
     }
     // Without --allow-origin, not even an allowed-looking origin is.
@@ -198,9 +200,13 @@ async fn readyz_says_which_upstreams_answered_recently() {
     assert_eq!(body["variants"][1]["name"], "canary");
     assert_eq!(body["variants"][1]["ready"], false);
     assert_eq!(
-        body["variants"][1]["error"],
-        "canary: upstream answered HTTP 500"
+        (&body["variants"][1]["up"], &body["variants"][1]["total"]),
+        (&0.into(), &1.into())
     );
+    let canary = &body["variants"][1]["targets"][0];
+    assert_eq!(canary["id"], target_id("canary", &bad.url()), "{body}");
+    assert_eq!(canary["ready"], false);
+    assert_eq!(canary["error"], "canary: upstream answered HTTP 500");
 
     // A recent success is enough: no new scrape.
     let hits = good.hits.get();
@@ -209,6 +215,10 @@ async fn readyz_says_which_upstreams_answered_recently() {
     let (status, body) = get_json(format!("http://{only_good}/readyz")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["variants"][0]["ready"], true);
+    assert!(
+        body["variants"][0]["targets"][0]["last_ok_ms_ago"].is_u64(),
+        "{body}"
+    );
     assert_eq!(good.hits.get(), hits + 1);
 }
 
