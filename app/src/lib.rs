@@ -5,10 +5,12 @@
 //! Data flows `relay → fetch → parse → buffer → compute → panels`:
 //!
 //! - [`fetch`]: finds the relay, asks it for the variant list, then polls
-//!   each variant's `/relay/{name}` on its own loop.
+//!   each variant on its own loop: its targets (pods) from
+//!   `/targets/{name}`, each one's `/relay/{name}/{target}` at once.
 //! - [`state`]: per-variant state shared by context: the engine's rolling
-//!   buffer (parse and buffer happen in `VariantState::accept`), the health
-//!   of the last poll, the view from the URL, and a clock.
+//!   buffer with a store per pod (parse and buffer happen in
+//!   `VariantState::record_round`), the health of the last poll per pod,
+//!   the view from the URL, and the clocks.
 //! - [`panels`]: components that compute what they show from a window of
 //!   the buffer through the engine (`series`, `snapshot`) and render it.
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.

@@ -131,6 +131,35 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// A server relaying one [`Upstream::scripted`] target per
+    /// `(variant, script)` (a variant named twice has two targets), under
+    /// which every poll the app accepts is one scrape of each script: no
+    /// reuse of answers, a poll every 250 ms, and generous relay timeouts,
+    /// because a poll that failed on a busy machine would skip a scrape
+    /// the upstream did serve. Keep the upstreams alive for the test.
+    pub async fn scripted(scripts: &[(&str, Vec<String>)]) -> (Server, Vec<Upstream>) {
+        let mut args: Vec<String> = [
+            "--refresh-ms",
+            "250",
+            "--coalesce-ms",
+            "0",
+            "--timeout-ms",
+            "10000",
+            "--connect-timeout-ms",
+            "5000",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut upstreams = Vec::new();
+        for (variant, texts) in scripts {
+            let upstream = Upstream::scripted(texts.clone()).await;
+            args.extend(["--variant".to_owned(), upstream.variant_arg(variant)]);
+            upstreams.push(upstream);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        (Server::start(&args).await, upstreams)
+    }
 }
 
 /// How much simulated history [`Upstream::steady`] starts with, so every

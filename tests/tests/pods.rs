@@ -4,7 +4,7 @@
 
 use zai_dash_e2e::{Browser, Server, Upstream, script, wait_for};
 use zai_dash_engine::{buffer::Buffer, parse, snapshot::snapshot, units};
-use zai_dash_server::demo::Profile;
+use zai_dash_server::demo::{Profile, Simulator};
 
 /// Scrapes per scripted pod.
 const STEPS: usize = 10;
@@ -72,26 +72,11 @@ async fn a_variants_totals_are_the_sum_of_its_pods_exact_totals() {
             )
         })
         .to_vec();
-    let mut upstreams = Vec::new();
-    // No reuse of answers, and generous timeouts: every round the app
-    // accepts is one scrape of each pod's script.
-    let mut args: Vec<String> = [
-        "--refresh-ms",
-        "250",
-        "--coalesce-ms",
-        "0",
-        "--timeout-ms",
-        "10000",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for texts in &pods {
-        let upstream = Upstream::scripted(texts.clone()).await;
-        args.extend(["--variant".to_owned(), upstream.variant_arg("production")]);
-        upstreams.push(upstream);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = Server::start(&args).await;
+    let scripts: Vec<(&str, Vec<String>)> = pods
+        .iter()
+        .map(|texts| ("production", texts.clone()))
+        .collect();
+    let (server, _upstreams) = Server::scripted(&scripts).await;
     let browser = Browser::open(&server).await;
 
     let expected = engine_totals(&pods);
@@ -183,14 +168,68 @@ async fn one_pod_down_keeps_the_variant_on_screen_as_partial() {
     // The other pod keeps the variant's panels moving.
     let scrapes = browser.scrapes("production").await.expect("a scrape count");
     browser.wait_for_scrapes("production", scrapes + 3).await;
-    let rates = browser.wait_for_figures("requests", "req-rate").await;
-    let production = rates.iter().find(|f| f.variant == "production");
-    assert!(
-        production.is_some_and(|f| f.value != units::NO_DATA && f.condition == "partial"),
-        "{rates:?}"
-    );
+    wait_for("production's request rate, marked partial", || async {
+        let rates = browser.figures("requests", "req-rate").await?;
+        rates
+            .iter()
+            .any(|f| {
+                f.variant == "production" && f.value != units::NO_DATA && f.condition == "partial"
+            })
+            .then_some(())
+            .ok_or(format!("{rates:?}"))
+    })
+    .await;
     assert_eq!(
         browser.attr("#connection", "data-state").await.as_deref(),
         Ok("connected")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_answering_from_two_processes_is_flagged_load_balanced() {
+    // One URL, two pods behind it (started an hour apart) answering in
+    // turn, as a Kubernetes Service would: counters alternate between two
+    // processes. The script ends on pod b, repeated.
+    const START_MS: i64 = 1_789_084_800_000;
+    let mut pods = [0, 3_600_000]
+        .map(|offset| Simulator::new("production", Profile::production(), 61, START_MS - offset));
+    let texts: Vec<String> = (0..12)
+        .map(|i| {
+            let pod = &mut pods[i % 2];
+            pod.advance_to(START_MS + i as i64 * 5_000);
+            pod.render()
+        })
+        .collect();
+    let front = Upstream::scripted(texts).await;
+    let server = Server::start(&[
+        "--refresh-ms",
+        "250",
+        "--coalesce-ms",
+        "0",
+        "--variant",
+        &front.variant_arg("production"),
+    ])
+    .await;
+    let browser = Browser::open(&server).await;
+    let message = wait_for("the load-balanced warning", || async {
+        let message = browser.text("#status-production .message").await?;
+        message
+            .contains("load-balanced")
+            .then_some(message.clone())
+            .ok_or(message)
+    })
+    .await;
+    assert!(
+        message.contains("dns+"),
+        "the warning names the fix: {message}"
+    );
+    wait_for("figures over the flips read unreliable", || async {
+        let figures = browser.figures("tokens", "total-input").await?;
+        figures
+            .iter()
+            .any(|f| f.variant == "production" && f.value == "unreliable")
+            .then_some(())
+            .ok_or(format!("{figures:?}"))
+    })
+    .await;
 }
