@@ -94,7 +94,7 @@ pub struct ServeConfig {
     #[arg(long, env = "ZAI_DASH_COALESCE_MS", default_value_t = 1000)]
     pub coalesce_ms: u64,
 
-    /// An origin allowed to call /api/variants, /targets/* and /relay/*
+    /// An origin allowed to call /api/variants, /targets/*, /relay/* and /history/*
     /// from another site (CORS), e.g. https://dash.example.com (repeatable;
     /// in the environment, comma-separated). None by default: same origin
     /// only.
