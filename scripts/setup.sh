@@ -38,6 +38,10 @@ apt_install() {
 
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 $browser && apt_install chromium chromium-driver
+# The relay's /history tests start their own Prometheus (a child process on a
+# loopback port with a temporary TSDB); the package's systemd service is not
+# used by anything here.
+$browser && apt_install prometheus
 $profile && apt_install wabt
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || {

@@ -22,6 +22,9 @@ use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use base64::Engine;
 use clap::Args;
+use zai_dash_engine::units::parse_duration_ms;
+
+use crate::prometheus::{PrometheusSpec, SelectorSpec};
 
 /// Flags of `zai-dash serve`.
 #[derive(Debug, Clone, Args)]
@@ -91,7 +94,7 @@ pub struct ServeConfig {
     #[arg(long, env = "ZAI_DASH_COALESCE_MS", default_value_t = 1000)]
     pub coalesce_ms: u64,
 
-    /// An origin allowed to call /api/variants, /targets/* and /relay/*
+    /// An origin allowed to call /api/variants, /targets/*, /relay/* and /history/*
     /// from another site (CORS), e.g. https://dash.example.com (repeatable;
     /// in the environment, comma-separated). None by default: same origin
     /// only.
@@ -103,9 +106,90 @@ pub struct ServeConfig {
         value_parser = parse_origin
     )]
     pub allow_origins: Vec<HeaderValue>,
+
+    /// Base URL of a Prometheus HTTP API (Prometheus, Thanos, Mimir,
+    /// VictoriaMetrics) that scrapes the variants' pods, e.g.
+    /// http://prometheus:9090; serves GET /history/{variant}. Credentials
+    /// only from ZAI_DASH_PROMETHEUS_BEARER_TOKEN, _BASIC_AUTH or _HEADERS.
+    #[arg(long, env = "ZAI_DASH_PROMETHEUS", value_name = "URL", value_parser = parse_prometheus_url)]
+    pub prometheus: Option<reqwest::Url>,
+
+    /// Prometheus query timeout (connect, query and answer), in
+    /// milliseconds.
+    #[arg(long, env = "ZAI_DASH_PROMETHEUS_TIMEOUT_MS", default_value_t = 10_000)]
+    pub prometheus_timeout_ms: u64,
+
+    /// Largest Prometheus answer accepted, in bytes.
+    #[arg(long, env = "ZAI_DASH_PROMETHEUS_MAX_BODY", default_value_t = 64 * 1024 * 1024)]
+    pub prometheus_max_body: usize,
+
+    /// How far back Prometheus keeps samples, e.g. 10d or 36h: history
+    /// ranges are clamped to it.
+    #[arg(
+        long,
+        env = "ZAI_DASH_PROMETHEUS_RETENTION",
+        value_name = "DURATION",
+        default_value = "10d",
+        value_parser = parse_retention
+    )]
+    pub prometheus_retention: Duration,
+
+    /// The label matchers of a variant's series in Prometheus, as
+    /// NAME=SELECTOR, e.g. production=job="zai-proxy",namespace="prod"
+    /// (repeatable; in the environment, separated by ';'). Only
+    /// label="value" and label=~"regex" matchers. Default: job="NAME".
+    #[arg(
+        long = "prometheus-selector",
+        env = "ZAI_DASH_PROMETHEUS_SELECTORS",
+        value_name = "NAME=SELECTOR",
+        value_delimiter = ';'
+    )]
+    pub prometheus_selectors: Vec<SelectorSpec>,
 }
 
 impl ServeConfig {
+    /// The Prometheus behind `/history`, if `--prometheus` is given, for
+    /// `variants` (merged): its credentials read through `env` from
+    /// `ZAI_DASH_PROMETHEUS_*`. Refuses a selector for a variant that does
+    /// not exist, and a variant whose own credential variables would be
+    /// Prometheus's (one named `prometheus`).
+    pub fn prometheus(
+        &self,
+        variants: &[VariantSpec],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<PrometheusSpec>, VariantSpecError> {
+        let Some(url) = &self.prometheus else {
+            return Ok(None);
+        };
+        if let Some(v) = variants
+            .iter()
+            .find(|v| v.env_prefix() == PROMETHEUS_ENV_PREFIX)
+        {
+            return Err(VariantSpecError::new(format!(
+                "variant {} would share the variables {PROMETHEUS_ENV_PREFIX}* with --prometheus",
+                v.name
+            )));
+        }
+        if let Some(s) = self
+            .prometheus_selectors
+            .iter()
+            .find(|s| variants.iter().all(|v| v.name != s.name))
+        {
+            return Err(VariantSpecError::new(format!(
+                "--prometheus-selector names {:?}, which is not a variant",
+                s.name
+            )));
+        }
+        Ok(Some(PrometheusSpec {
+            url: url.clone(),
+            headers: credential_headers(PROMETHEUS_ENV_PREFIX, env)?,
+            timeout: Duration::from_millis(self.prometheus_timeout_ms),
+            max_body: self.prometheus_max_body,
+            retention: self.prometheus_retention,
+            selectors: self.prometheus_selectors.clone(),
+        }))
+    }
+
     /// The relay's limits and timings, from the flags.
     pub fn settings(&self) -> Settings {
         Settings {
@@ -132,6 +216,31 @@ pub struct Settings {
     pub max_body: usize,
     /// How long an upstream answer is reused.
     pub coalesce: Duration,
+}
+
+/// Prefix of Prometheus's credential variables.
+const PROMETHEUS_ENV_PREFIX: &str = "ZAI_DASH_PROMETHEUS_";
+
+/// Parses `--prometheus`: an http(s) URL without credentials (they come
+/// from the environment), query or fragment.
+fn parse_prometheus_url(s: &str) -> Result<reqwest::Url, String> {
+    let refused = || format!("{s:?} is not a Prometheus base URL like http://prometheus:9090");
+    let url = reqwest::Url::parse(s.trim()).map_err(|_| refused())?;
+    let bare = url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !bare || !matches!(url.scheme(), "http" | "https") {
+        return Err(refused());
+    }
+    Ok(url)
+}
+
+/// Parses `--prometheus-retention`: a duration like `10d` or `36h`.
+fn parse_retention(s: &str) -> Result<Duration, String> {
+    parse_duration_ms(s)
+        .map(|ms| Duration::from_millis(ms as u64))
+        .ok_or_else(|| format!("{s:?} is not a duration like 10d or 36h"))
 }
 
 /// Parses an `--allow-origin`: `scheme://host[:port]`, nothing more, as the
@@ -221,7 +330,7 @@ const RESERVED_HEADERS: [HeaderName; 10] = [
 impl VariantSpec {
     /// Prefix of this variant's credential variables: `ZAI_DASH_`, the
     /// name upper-cased with `-` as `_`, then `_`.
-    fn env_prefix(&self) -> String {
+    pub(crate) fn env_prefix(&self) -> String {
         format!(
             "ZAI_DASH_{}_",
             self.name.to_ascii_uppercase().replace('-', "_")
@@ -229,60 +338,70 @@ impl VariantSpec {
     }
 
     /// This variant with its upstream credentials read through `env`
-    /// (`std::env::var` in production), from `<prefix>BEARER_TOKEN`
-    /// (`Authorization: Bearer`), `<prefix>BASIC_AUTH` (`user:password`)
-    /// and `<prefix>HEADERS` (`Name: value` lines). Errors name the
-    /// variable, never its value.
+    /// (`std::env::var` in production), from the variables
+    /// [`credential_headers`] reads under `ZAI_DASH_<NAME>_`. Errors name
+    /// the variable, never its value.
     pub fn with_credentials(
         mut self,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, VariantSpecError> {
-        let prefix = self.env_prefix();
-        let var = |suffix: &str| {
-            let key = format!("{prefix}{suffix}");
-            env(&key).filter(|v| !v.is_empty()).map(|v| (key, v))
-        };
-        let mut headers = HeaderMap::new();
-        if let Some((key, lines)) = var("HEADERS") {
-            for line in lines.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let bad = || VariantSpecError(format!("{key}: expected lines of `Name: value`"));
-                let (name, value) = line.split_once(':').ok_or_else(bad)?;
-                let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
-                if RESERVED_HEADERS.contains(&name) {
-                    return Err(VariantSpecError(format!(
-                        "{key}: {name} is set by the relay itself"
-                    )));
-                }
-                headers.append(name, sensitive(value.trim(), &key)?);
-            }
-        }
-        let authorization = match (var("BEARER_TOKEN"), var("BASIC_AUTH")) {
-            (Some((bearer, _)), Some((basic, _))) => {
-                return Err(VariantSpecError(format!(
-                    "set {bearer} or {basic}, not both"
-                )));
-            }
-            (Some((key, token)), None) => Some(sensitive(&format!("Bearer {token}"), &key)?),
-            (None, Some((key, pair))) => {
-                if !pair.contains(':') {
-                    return Err(VariantSpecError(format!("{key}: expected user:password")));
-                }
-                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-                Some(sensitive(&format!("Basic {encoded}"), &key)?)
-            }
-            (None, None) => None,
-        };
-        if let Some(value) = authorization {
-            if headers.contains_key(header::AUTHORIZATION) {
-                return Err(VariantSpecError(format!(
-                    "{prefix}HEADERS sets Authorization and so does a token variable"
-                )));
-            }
-            headers.insert(header::AUTHORIZATION, value);
-        }
-        self.headers = headers;
+        self.headers = credential_headers(&self.env_prefix(), env)?;
         Ok(self)
     }
+}
+
+/// The credential headers read through `env` from `<prefix>BEARER_TOKEN`
+/// (`Authorization: Bearer`), `<prefix>BASIC_AUTH` (`user:password`) and
+/// `<prefix>HEADERS` (`Name: value` lines), all marked sensitive: how a
+/// variant's upstreams and Prometheus (`ZAI_DASH_PROMETHEUS_`) are given
+/// credentials. Errors name the variable, never its value.
+pub fn credential_headers(
+    prefix: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<HeaderMap, VariantSpecError> {
+    let var = |suffix: &str| {
+        let key = format!("{prefix}{suffix}");
+        env(&key).filter(|v| !v.is_empty()).map(|v| (key, v))
+    };
+    let mut headers = HeaderMap::new();
+    if let Some((key, lines)) = var("HEADERS") {
+        for line in lines.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let bad = || VariantSpecError(format!("{key}: expected lines of `Name: value`"));
+            let (name, value) = line.split_once(':').ok_or_else(bad)?;
+            let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+            if RESERVED_HEADERS.contains(&name) {
+                return Err(VariantSpecError(format!(
+                    "{key}: {name} is set by the relay itself"
+                )));
+            }
+            headers.append(name, sensitive(value.trim(), &key)?);
+        }
+    }
+    let authorization = match (var("BEARER_TOKEN"), var("BASIC_AUTH")) {
+        (Some((bearer, _)), Some((basic, _))) => {
+            return Err(VariantSpecError(format!(
+                "set {bearer} or {basic}, not both"
+            )));
+        }
+        (Some((key, token)), None) => Some(sensitive(&format!("Bearer {token}"), &key)?),
+        (None, Some((key, pair))) => {
+            if !pair.contains(':') {
+                return Err(VariantSpecError(format!("{key}: expected user:password")));
+            }
+            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+            Some(sensitive(&format!("Basic {encoded}"), &key)?)
+        }
+        (None, None) => None,
+    };
+    if let Some(value) = authorization {
+        if headers.contains_key(header::AUTHORIZATION) {
+            return Err(VariantSpecError(format!(
+                "{prefix}HEADERS sets Authorization and so does a token variable"
+            )));
+        }
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    Ok(headers)
 }
 
 /// `value` as a header value hidden from `Debug` (and HPACK indexing).
@@ -293,9 +412,17 @@ fn sensitive(value: &str, key: &str) -> Result<HeaderValue, VariantSpecError> {
     Ok(value)
 }
 
-/// Why a `NAME=URL` argument was refused.
+/// Why a configuration value was refused: a `NAME=URL` argument, a
+/// credential variable, or a Prometheus setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariantSpecError(String);
+
+impl VariantSpecError {
+    /// An error worded `message`.
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        VariantSpecError(message.into())
+    }
+}
 
 impl fmt::Display for VariantSpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -628,6 +755,65 @@ mod tests {
             ],
         ] {
             assert!(with_env("a=http://a/", vars).is_err(), "{vars:?} accepted");
+        }
+    }
+
+    #[test]
+    fn prometheus_takes_its_own_credentials_selectors_and_retention() {
+        use clap::Parser;
+        let config = Cli::try_parse_from([
+            "serve",
+            "--variant",
+            "production=http://a/",
+            "--prometheus",
+            "http://prometheus:9090/sub/",
+            "--prometheus-retention",
+            "36h",
+            "--prometheus-selector",
+            r#"production=job="zai-proxy",namespace=~"prod|x""#,
+        ])
+        .unwrap()
+        .config;
+        let variants = merge(config.variants.clone()).unwrap();
+        let spec = config
+            .prometheus(&variants, |key| {
+                (key == "ZAI_DASH_PROMETHEUS_HEADERS").then(|| "X-Scope-OrgID: 7".to_owned())
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(spec.headers["x-scope-orgid"], "7");
+        assert!(spec.headers["x-scope-orgid"].is_sensitive());
+        assert_eq!(spec.retention, Duration::from_secs(36 * 3600));
+        assert_eq!(
+            spec.selectors[0].selector.to_string(),
+            r#"job="zai-proxy",namespace=~"prod|x""#
+        );
+        assert_eq!(spec.timeout, Duration::from_secs(10));
+        assert_eq!(spec.max_body, 64 << 20);
+
+        let not_a_variant = Cli::try_parse_from([
+            "serve",
+            "--prometheus",
+            "http://p/",
+            "--prometheus-selector",
+            r#"canary=job="c""#,
+        ])
+        .unwrap()
+        .config;
+        assert!(not_a_variant.prometheus(&variants, |_| None).is_err());
+        let clash: VariantSpec = "prometheus=http://a/".parse().unwrap();
+        assert!(config.prometheus(&[clash], |_| None).is_err());
+        for bad in [
+            ["--prometheus", "http://u:pw@p/"],
+            ["--prometheus", "http://p/?x=1"],
+            ["--prometheus", "file:///p"],
+            ["--prometheus-retention", "ten days"],
+            ["--prometheus-selector", r#"a={job="a"}"#],
+        ] {
+            assert!(
+                Cli::try_parse_from(["serve", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
         }
     }
 

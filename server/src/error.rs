@@ -10,8 +10,10 @@
 //! of coalesced viewers, so the relay logs it once, where it happened
 //! ([`AppError::log`]).
 //!
-//! Causes are types, not text: an upstream failure is a [`FetchError`] and
-//! a failed lookup a [`DiscoveryError`], which alone word them, and the
+//! Causes are types, not text: an upstream failure is a [`FetchError`], a
+//! failed lookup a [`DiscoveryError`], a refused history request a
+//! [`HistoryError`] and a failed Prometheus query a [`PrometheusError`],
+//! which alone word them, and the
 //! HTTP status each error is answered with is decided in one match
 //! ([`AppError::status`]).
 
@@ -22,7 +24,10 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::{discovery::DiscoveryError, fetch::FetchError, target::TargetId};
+use crate::{
+    discovery::DiscoveryError, fetch::FetchError, history::HistoryError,
+    prometheus::PrometheusError, target::TargetId,
+};
 
 /// Why a request to the relay failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +68,17 @@ pub enum AppError {
         /// What went wrong.
         error: FetchError,
     },
+    /// A `/history` request refused before reaching Prometheus: 404 when
+    /// the relay has no Prometheus, else 400.
+    History(HistoryError),
+    /// Prometheus could not answer a `/history` query (502), or did not in
+    /// time (504).
+    Prometheus {
+        /// The variant asked about.
+        variant: String,
+        /// What went wrong.
+        error: PrometheusError,
+    },
 }
 
 #[derive(Serialize)]
@@ -95,7 +111,12 @@ impl AppError {
                 error: FetchError::ConnectTimeout { .. } | FetchError::AnswerTimeout { .. },
                 ..
             } => StatusCode::GATEWAY_TIMEOUT,
-            AppError::Discovery { .. } | AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            AppError::History(HistoryError::NoPrometheus) => StatusCode::NOT_FOUND,
+            AppError::History(_) => StatusCode::BAD_REQUEST,
+            AppError::Prometheus { error, .. } if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Discovery { .. }
+            | AppError::Upstream { .. }
+            | AppError::Prometheus { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -109,6 +130,8 @@ impl AppError {
             }
             AppError::Discovery { variant, error, .. } => format!("{variant}: {error}"),
             AppError::Upstream { variant, error, .. } => format!("{variant}: {error}"),
+            AppError::History(error) => error.to_string(),
+            AppError::Prometheus { variant, error } => format!("{variant}: {error}"),
         }
     }
 
@@ -139,7 +162,7 @@ impl AppError {
     /// What this error is about.
     fn context(&self) -> Context<'_> {
         match self {
-            AppError::UnknownVariant => Context::default(),
+            AppError::UnknownVariant | AppError::History(_) => Context::default(),
             AppError::UnknownTarget { variant }
             | AppError::SeveralTargets { variant, .. }
             | AppError::Discovery { variant, .. } => Context {
@@ -153,6 +176,11 @@ impl AppError {
             } => Context {
                 variant: Some(variant),
                 target: Some(target.as_str()),
+                upstream_status: error.upstream_status(),
+            },
+            AppError::Prometheus { variant, error } => Context {
+                variant: Some(variant),
+                target: None,
                 upstream_status: error.upstream_status(),
             },
         }

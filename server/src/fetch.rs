@@ -268,6 +268,32 @@ impl Fetcher {
         })
     }
 
+    /// `GET url` with `headers`, accepting `accept`: the status and the
+    /// whole body, read under the cap whatever the status (an API explains
+    /// its refusals in the body). Redirects are refused, as for a scrape.
+    pub async fn get(
+        &self,
+        url: reqwest::Url,
+        headers: &HeaderMap,
+        accept: &'static str,
+    ) -> Result<(StatusCode, Bytes), FetchError> {
+        let res = self
+            .client
+            .get(url)
+            .headers(headers.clone())
+            .header(header::ACCEPT, accept)
+            .send()
+            .await
+            .map_err(|e| self.failed(&e))?;
+        let status = res.status();
+        if status.is_redirection() {
+            return Err(FetchError::Redirected {
+                status: status.as_u16(),
+            });
+        }
+        Ok((status, self.read_body(res, status.as_u16()).await?))
+    }
+
     /// Sends the request, built from the target and its variant's headers
     /// alone.
     async fn send(

@@ -13,6 +13,9 @@
 //!   [`Settings`](config::Settings) the relay runs on.
 //! - [`relay`]: `GET /relay/{variant}/{target}` (coalesced per target),
 //!   and the variants and targets the relay knows.
+//! - [`history`]: `GET /history/{variant}`, a variant's raw series over a
+//!   past range, per target, from [`prometheus`], the durable store the
+//!   relay asks with one fixed query.
 //! - [`api`]: `/api/variants`, `/targets/{variant}`, health and readiness.
 //! - [`target`]: one target (a pod) and its opaque, stable id.
 //! - [`discovery`]: DNS discovery of a variant's targets, through an
@@ -38,6 +41,8 @@ pub mod demo;
 pub mod discovery;
 pub mod error;
 pub mod fetch;
+pub mod history;
+pub mod prometheus;
 pub mod relay;
 pub mod security;
 pub mod serve;
@@ -83,7 +88,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_static))
         .layer(CompressionLayer::new());
-    // Every path under /relay/ and /targets/ reaches its handler, which
+    // Every path under /relay/, /targets/ and /history/ reaches its handler, which
     // 404s whatever is not exactly a configured name (and id), rather than
     // falling back to the app.
     let mut api = Router::new()
@@ -94,6 +99,9 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .route("/targets", get(api::targets))
         .route("/targets/", get(api::targets))
         .route("/targets/{*variant}", get(api::targets))
+        .route("/history", get(history::history))
+        .route("/history/", get(history::history))
+        .route("/history/{*variant}", get(history::history))
         .with_state(state.relay.clone());
     if let Some(cors) = security::cors(&state.allow_origins) {
         api = api.layer(cors);

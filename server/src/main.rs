@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the dashboard and relay the configured variants' /metrics.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Parse a Prometheus text exposition: one JSON object per sample.
     Parse(ParseArgs),
     /// The MetricSnapshot JSON for the window between two scrapes.
@@ -34,7 +34,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Serve(config) => serve_command(config),
+        Command::Serve(config) => serve_command(*config),
         Command::Parse(args) => cli::parse_command(&args),
         Command::Snapshot(args) => cli::snapshot_command(&args),
     }

@@ -47,6 +47,8 @@ use crate::{
     discovery::{Resolve, SystemResolver, discover},
     error::AppError,
     fetch::{Fetched, Fetcher},
+    history::History,
+    prometheus::PrometheusSpec,
     target::Target,
 };
 
@@ -65,6 +67,8 @@ pub struct Relay {
     variants: Vec<Variant>,
     settings: Settings,
     resolver: Arc<dyn Resolve>,
+    /// `/history`'s Prometheus, with its own client, if configured.
+    history: Option<Arc<History>>,
 }
 
 /// One allow-listed variant and its targets.
@@ -191,7 +195,21 @@ impl Relay {
             variants,
             settings,
             resolver: Arc::new(SystemResolver),
+            history: None,
         }
+    }
+
+    /// This relay, answering `/history` from the Prometheus of `spec`
+    /// through a client of its own.
+    pub fn with_prometheus(mut self, spec: &PrometheusSpec) -> Self {
+        let specs: Vec<VariantSpec> = self.variants.iter().map(|v| v.spec.clone()).collect();
+        self.history = Some(Arc::new(History::new(spec, &specs, self.settings)));
+        self
+    }
+
+    /// `/history`'s state, when the relay has a Prometheus.
+    pub(crate) fn history(&self) -> Option<&Arc<History>> {
+        self.history.as_ref()
     }
 
     /// This relay, looking host names up with `resolver` instead of the

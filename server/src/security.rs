@@ -10,7 +10,8 @@
 //! policy (which would leave a blank page).
 //!
 //! Cross-origin callers get nothing by default; only origins given with
-//! `--allow-origin` may read `/api/variants`, `/targets/*` and `/relay/*`.
+//! `--allow-origin` may read `/api/variants`, `/targets/*`, `/relay/*` and
+//! `/history/*`.
 
 use std::{
     path::{Path, PathBuf},

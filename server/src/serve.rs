@@ -56,8 +56,16 @@ pub async fn run_until(
     }
     let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
     tracing::info!(%addr, variants = ?names, demo = config.demo, "zai-dash listening");
+    let prometheus = config
+        .prometheus(&variants, |key| std::env::var(key).ok())
+        .map_err(io::Error::other)?;
+    let mut relay = Relay::new(variants, config.settings());
+    if let Some(spec) = &prometheus {
+        tracing::info!(?spec, "history from Prometheus");
+        relay = relay.with_prometheus(spec);
+    }
     let state = AppState {
-        relay: Arc::new(Relay::new(variants, config.settings())),
+        relay: Arc::new(relay),
         allow_origins: config.allow_origins.clone(),
     };
     let router = router.merge(app(state, &config.dist));

@@ -21,15 +21,27 @@ pub struct TargetId(String);
 
 impl TargetId {
     /// The id of the target at `url` in `variant`.
-    fn new(variant: &str, url: &reqwest::Url) -> Self {
+    pub(crate) fn new(variant: &str, url: &reqwest::Url) -> Self {
         let mut bare = url.clone();
         // Only fails for URLs that cannot carry credentials at all.
         let _ = bare.set_username("");
         let _ = bare.set_password(None);
+        TargetId::hashing(variant, bare.as_str())
+    }
+
+    /// The id of a Prometheus `instance` of `variant` that is none of the
+    /// relay's targets: the same hash over `prometheus-instance:INSTANCE`
+    /// in place of a URL, so it is stable too and never equals a target's.
+    pub(crate) fn unmatched_instance(variant: &str, instance: &str) -> Self {
+        TargetId::hashing(variant, &format!("prometheus-instance:{instance}"))
+    }
+
+    /// The first 12 hex digits of SHA-256 over `variant NUL text`.
+    fn hashing(variant: &str, text: &str) -> Self {
         let digest = Sha256::new()
             .chain_update(variant.as_bytes())
             .chain_update([0])
-            .chain_update(bare.as_str().as_bytes())
+            .chain_update(text.as_bytes())
             .finalize();
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         TargetId(hex[..ID_LEN].to_owned())
@@ -81,9 +93,7 @@ impl Target {
     /// address as its host (port, path and query kept), sent with the
     /// original `Host` header, as the Service name would have been.
     pub fn discovered(variant: &str, template: &reqwest::Url, address: IpAddr) -> Self {
-        let mut url = template.clone();
-        url.set_ip_host(address)
-            .expect("an http(s) URL takes an address as its host");
+        let url = pod_url(template, address, template.port());
         let name = template.host_str().unwrap_or_default();
         let authority = match template.port() {
             Some(port) => format!("{name}:{port}"),
@@ -95,6 +105,18 @@ impl Target {
             url,
         }
     }
+}
+
+/// The URL of the pod at `address` and `port` (`None`: the scheme's
+/// default) under `template`, a `dns+` URL without the `dns+`: the
+/// template with the address as its host, path and query kept. Discovery
+/// and `/history` both name a pod by this URL, so both give it one id.
+pub(crate) fn pod_url(template: &reqwest::Url, address: IpAddr, port: Option<u16>) -> reqwest::Url {
+    let mut url = template.clone();
+    url.set_ip_host(address)
+        .expect("an http(s) URL takes an address as its host");
+    url.set_port(port).expect("an http(s) URL takes a port");
+    url
 }
 
 #[cfg(test)]

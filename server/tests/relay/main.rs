@@ -10,5 +10,6 @@ mod coalescing;
 mod demo;
 mod discovery;
 mod faults;
+mod history;
 mod surface;
 mod targets;

@@ -22,6 +22,7 @@ use tokio::{
 use zai_dash_server::{
     AppState, Relay, app,
     config::{Settings, VariantSpec, merge},
+    prometheus::PrometheusSpec,
 };
 
 /// A small exposition, as a zai-proxy would send it.
@@ -431,4 +432,20 @@ pub fn assert_error(
 pub fn assert_relayed(status: u16, body: &str) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, EXPOSITION);
+}
+
+/// The real router for `variants` on its own port, answering `/history`
+/// from the Prometheus at `prometheus` (default selectors, 10 days kept,
+/// test limits).
+pub async fn start_with_prometheus(variants: Vec<VariantSpec>, prometheus: &str) -> SocketAddr {
+    let spec = PrometheusSpec {
+        url: prometheus.parse().unwrap(),
+        headers: axum::http::HeaderMap::new(),
+        timeout: Duration::from_secs(5),
+        max_body: 16 << 20,
+        retention: Duration::from_secs(10 * 86_400),
+        selectors: Vec::new(),
+    };
+    let relay = Relay::new(variants, settings()).with_prometheus(&spec);
+    serve_relay(relay, Vec::new(), Path::new("/nonexistent")).await
 }
