@@ -14,9 +14,12 @@ use js_sys::{Array, JSON, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use zai_dash_engine::view::parse_relay;
+use zai_dash_engine::{
+    history::{self, History, Series, TargetHistory},
+    view::parse_relay,
+};
 
-use crate::state::{Answer, Dashboard, PollError, VariantState};
+use crate::state::{Answer, Dashboard, HistorySource, PollError, VariantState};
 
 /// What `/api/variants` says.
 pub struct VariantList {
@@ -24,6 +27,9 @@ pub struct VariantList {
     pub names: Vec<String>,
     /// The poll interval the relay suggests, ms.
     pub refresh_ms: u64,
+    /// Whether the relay can answer `/history` (a Prometheus, or the
+    /// demo's past).
+    pub history: bool,
 }
 
 /// How often a hidden page polls at most: slower, to spare the relay and
@@ -55,9 +61,14 @@ pub fn start(dashboard: Dashboard) {
         };
         dashboard.setup_error.set(None);
         dashboard.relay_refresh_ms.set(body.refresh_ms.max(250));
-        dashboard
-            .variants
-            .set(body.names.into_iter().map(VariantState::new).collect());
+        let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
+        dashboard.variants.set(states.clone());
+        if body.history {
+            backfill(dashboard, &base, &states).await;
+        } else {
+            dashboard.history.set(HistorySource::None);
+        }
+        // Live polling starts after history, whose rows go first.
         dashboard.relay.set(Some(base));
     });
     Effect::new(move |_| {
@@ -128,9 +139,90 @@ pub async fn variants(base: &str) -> Result<VariantList, String> {
     let refresh_ms = field(&body, "refresh_ms")
         .and_then(|v| v.as_f64())
         .ok_or("no refresh_ms in /api/variants")?;
+    let history = field(&body, "history").is_some_and(|v| v.as_bool() == Some(true));
     Ok(VariantList {
         names,
         refresh_ms: refresh_ms as u64,
+        history,
+    })
+}
+
+/// Fills every variant's buffer from `/history` for the range the view
+/// opens on (a reload, a bookmark, a link to an absolute range), before
+/// live polling adds to it.
+async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState]) {
+    let now = js_sys::Date::now() as i64;
+    let (from, to) = dashboard.view.with_untracked(|v| v.bounds(now));
+    let Some((from, to, step)) = history::request(from, to) else {
+        dashboard.history.set(HistorySource::None);
+        return;
+    };
+    dashboard.history.set(HistorySource::Loading);
+    let names: Vec<String> = states.iter().map(|s| s.name.get_value()).collect();
+    let answers = futures::future::join_all(
+        names
+            .iter()
+            .map(|name| load_history(base, name, from, to, step)),
+    )
+    .await;
+    let mut failure = None;
+    for (state, answer) in states.iter().zip(answers) {
+        match answer {
+            Ok(history) => state.backfill(&history),
+            Err(e) => failure = Some(format!("{}: {e}", state.name.get_value())),
+        }
+    }
+    dashboard.history.set(match failure {
+        Some(error) => HistorySource::Failed(error),
+        None => HistorySource::Loaded { from, step },
+    });
+}
+
+/// `GET {base}/history/{name}?from=&to=&step=`, read into the engine's
+/// [`History`].
+async fn load_history(
+    base: &str,
+    name: &str,
+    from: i64,
+    to: i64,
+    step: i64,
+) -> Result<History, PollError> {
+    let url = format!("{base}/history/{name}?from={from}&to={to}&step={step}");
+    let res = Request::get(&url)
+        .send()
+        .await
+        .map_err(|e| PollError::Unreachable(e.to_string()))?;
+    if !res.ok() {
+        return Err(PollError::Relay(error_text(res).await));
+    }
+    let body = json(res).await.map_err(PollError::Relay)?;
+    let number = |key: &str| field(&body, key).and_then(|v| v.as_f64());
+    let from_ms =
+        number("from").ok_or_else(|| PollError::Relay("no range in /history".into()))? as i64;
+    let list = |v: JsValue, key: &str| field(&v, key).map(|v| Array::from(&v)).unwrap_or_default();
+    let text = |v: &JsValue, key: &str| {
+        field(v, key)
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let targets = list(body.clone(), "targets")
+        .iter()
+        .map(|t| TargetHistory {
+            id: text(&t, "id"),
+            series: list(t, "series")
+                .iter()
+                .map(|s| Series {
+                    name: text(&s, "name"),
+                    labels: text(&s, "labels"),
+                    values: list(s, "values").iter().map(|v| v.as_f64()).collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(History {
+        from_ms,
+        step_ms: number("step").map_or(step, |s| s as i64),
+        targets,
     })
 }
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use zai_dash_engine::{
     buffer::Buffer,
     clock::ClockSync,
+    history::History,
     parse,
     view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
 };
@@ -106,6 +107,27 @@ pub struct Answer {
     pub scraped_at: Option<f64>,
     /// The relay's `X-Scrape-Duration-Ms`, if sent.
     pub duration_ms: Option<f64>,
+}
+
+/// Where the data on screen before the page opened came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistorySource {
+    /// Not asked yet.
+    Pending,
+    /// The relay has no history: the page shows only what it has seen
+    /// since it opened.
+    None,
+    /// Being loaded.
+    Loading,
+    /// Loaded from the relay's store, from `from` (Unix ms) at `step` ms.
+    Loaded {
+        /// The first step time.
+        from: i64,
+        /// Between rows, ms (live rows are a poll apart).
+        step: i64,
+    },
+    /// The relay could not give it; live data still comes.
+    Failed(String),
 }
 
 /// One variant: its name, buffer (a store per target) and health.
@@ -277,6 +299,17 @@ impl VariantState {
         kept
     }
 
+    /// Files `history` before any live row (see [`History::backfill`]).
+    pub fn backfill(&self, history: &History) {
+        let rows = self
+            .buffer
+            .try_update_value(|b| history.backfill(b))
+            .unwrap_or(0);
+        if rows > 0 {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
     /// Runs `f` on the buffer, subscribing the caller to new data.
     pub fn with_buffer<R>(&self, f: impl FnOnce(&Buffer) -> R) -> R {
         self.version.track();
@@ -337,6 +370,8 @@ pub struct Dashboard {
     /// How far this browser's clock is ahead of the relay's, ms, once
     /// measured.
     pub clock_offset_ms: RwSignal<Option<f64>>,
+    /// Where the data from before the page opened came from.
+    pub history: RwSignal<HistorySource>,
 }
 
 impl Dashboard {
@@ -363,6 +398,7 @@ impl Dashboard {
             generation: RwSignal::new(0),
             clock: StoredValue::new(ClockSync::default()),
             clock_offset_ms: RwSignal::new(None),
+            history: RwSignal::new(HistorySource::Pending),
         }
     }
 

@@ -19,6 +19,8 @@
 //! - [`clock`]: the relay's scrape times on the browser's clock.
 //! - [`buffer`]: a time-bounded rolling buffer of records per variant, one
 //!   store per target (pod), read together as PromQL's `sum()` would.
+//! - [`history`]: rows from a durable store (Prometheus), filed into the
+//!   buffer as the same per-target samples as live scrapes.
 //! - [`promql`]: `rate`, `increase` and `histogram_quantile`, matching
 //!   Prometheus' own rules.
 //! - [`series`]: the time series each panel draws, on an aligned grid.
@@ -32,6 +34,7 @@ pub mod buffer;
 pub mod clock;
 pub mod extract;
 pub mod format;
+pub mod history;
 pub mod parse;
 pub mod plot;
 pub mod promql;

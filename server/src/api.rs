@@ -72,10 +72,13 @@ struct VariantInfo {
 struct VariantsBody {
     variants: Vec<VariantInfo>,
     refresh_ms: u64,
+    /// Whether `/history/{variant}` has a store to answer from.
+    history: bool,
 }
 
 /// `GET /api/variants`: each configured variant with how its targets are
-/// found and their ids now, and the poll interval.
+/// found and their ids now, the poll interval, and whether history can be
+/// asked for.
 pub async fn variants(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     let variants = each(0..relay.variant_count(), |index| {
         let relay = Arc::clone(&relay);
@@ -98,6 +101,7 @@ pub async fn variants(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     let body = VariantsBody {
         variants,
         refresh_ms: relay.settings().refresh.as_millis() as u64,
+        history: relay.history().is_some(),
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(body))
 }

@@ -11,7 +11,10 @@ use zai_dash_engine::{
 };
 
 use super::concurrency::workers;
-use crate::state::{Dashboard, Health, PollError, VariantState, short_id};
+use crate::{
+    state::{Dashboard, Health, HistorySource, PollError, VariantState, short_id},
+    theme,
+};
 
 /// What the status card says of a URL that answers from several
 /// processes in turn.
@@ -38,6 +41,7 @@ pub fn StatusBar() -> impl IntoView {
                 children=move |v| view! { <VariantStatus variant=v /> }
             />
         </section>
+        <HistoryNote />
     }
 }
 
@@ -139,6 +143,32 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             </dl>
         </article>
     }
+}
+
+/// Where the data from before the page opened came from, in words: the
+/// relay's store (and at what resolution), or nowhere.
+#[component]
+fn HistoryNote() -> impl IntoView {
+    let dashboard = expect_context::<Dashboard>();
+    const SINCE_OPENED: &str = "showing only what this page has seen since it opened";
+    let text = move || match dashboard.history.get() {
+        HistorySource::Pending => String::new(),
+        HistorySource::Loading => "Loading history…".to_owned(),
+        HistorySource::None => format!("No history store on the relay: {SINCE_OPENED}."),
+        HistorySource::Loaded { from, step } => format!(
+            "History from {} at one point per {} from the relay's store; live data every poll since the page opened.",
+            theme::clock(from),
+            units::age(step as f64 / 1000.0)
+        ),
+        HistorySource::Failed(e) => format!("History unavailable ({e}): {SINCE_OPENED}."),
+    };
+    let state = move || match dashboard.history.get() {
+        HistorySource::Pending | HistorySource::Loading => "loading",
+        HistorySource::None => "none",
+        HistorySource::Loaded { .. } => "loaded",
+        HistorySource::Failed(_) => "failed",
+    };
+    view! { <p class="history-note" id="history-note" data-state=state>{text}</p> }
 }
 
 /// Whether the app reaches the relay: "connected", or the last error.

@@ -254,7 +254,8 @@ async fn the_variant_list_names_variants_without_their_urls() {
                     "targets": [{"id": target_id("canary", "http://10.1.2.4:8080/metrics")}]
                 }
             ],
-            "refresh_ms": 5000
+            "refresh_ms": 5000,
+            "history": false
         })
     );
     assert!(!body.to_string().contains("10.1.2."), "{body}");

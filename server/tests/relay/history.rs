@@ -4,156 +4,20 @@
 
 use std::{
     collections::BTreeMap,
-    net::{SocketAddr, TcpListener as StdListener},
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 use serde_json::Value;
+use zai_dash_fixtures::prometheus::{Key, Prometheus};
 
 use crate::support::*;
 
-/// Where Debian's package puts the binary.
-const PROMETHEUS: &str = "/usr/bin/prometheus";
-
 /// The step the test asks for, the bottom of the ladder.
 const STEP: i64 = 15_000;
-
-/// A Prometheus child process, killed when dropped.
-struct Prometheus {
-    child: Child,
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    /// Starts Prometheus scraping `targets` (host:port) every second as
-    /// job `job`, and waits until it is ready.
-    async fn start(job: &str, targets: &[SocketAddr]) -> Prometheus {
-        assert!(
-            Path::new(PROMETHEUS).exists(),
-            "{PROMETHEUS} is missing: run scripts/setup.sh --browser (installs Debian's prometheus)"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let targets: Vec<String> = targets.iter().map(|a| format!("'{a}'")).collect();
-        let config = format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-             scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: [{}]\n",
-            targets.join(", ")
-        );
-        std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
-        let addr = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-        let child = Command::new(PROMETHEUS)
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={addr}"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("prometheus starts");
-        let prometheus = Prometheus { child, addr, dir };
-        prometheus
-            .poll("Prometheus to be ready", || async {
-                let res = client().get(format!("http://{addr}/-/ready")).send().await;
-                res.is_ok_and(|r| r.status().is_success()).then_some(())
-            })
-            .await;
-        prometheus
-    }
-
-    /// Its base URL.
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Polls `check` every 200 ms until it gives a value, for at most 45 s
-    /// (a 15 s step boundary must pass after the first scrape); fails
-    /// with Prometheus's log.
-    async fn poll<T, Fut: Future<Output = Option<T>>>(
-        &self,
-        what: &str,
-        mut check: impl FnMut() -> Fut,
-    ) -> T {
-        let deadline = Instant::now() + Duration::from_secs(45);
-        loop {
-            if let Some(value) = check().await {
-                return value;
-            }
-            let log = std::fs::read_to_string(self.dir.path().join("prometheus.log"));
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; Prometheus said:\n{}",
-                log.unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Its own `/api/v1/query_range` answer for `query`: the series, by
-    /// (instance, name, labels without instance and job), each with its
-    /// value at every step time from `from` to `to` (ms).
-    async fn query_range(&self, query: &str, from: i64, to: i64) -> BTreeMap<Key, Vec<Value>> {
-        let secs = |ms: i64| (ms / 1000).to_string();
-        let mut url: reqwest::Url = format!("{}/api/v1/query_range", self.url())
-            .parse()
-            .unwrap();
-        url.query_pairs_mut()
-            .append_pair("query", query)
-            .append_pair("start", &secs(from))
-            .append_pair("end", &secs(to))
-            .append_pair("step", &secs(STEP));
-        let res = client().get(url).send().await.unwrap();
-        let body: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
-        assert_eq!(body["status"], "success", "{body}");
-        let mut series = BTreeMap::new();
-        for s in body["data"]["result"].as_array().unwrap() {
-            let metric = s["metric"].as_object().unwrap();
-            let labels: Vec<String> = metric
-                .iter()
-                .filter(|(k, _)| !["__name__", "instance", "job"].contains(&k.as_str()))
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            let mut values = vec![Value::Null; ((to - from) / STEP + 1) as usize];
-            for pair in s["values"].as_array().unwrap() {
-                let ms = (pair[0].as_f64().unwrap() * 1000.0).round() as i64;
-                let v: f64 = pair[1].as_str().unwrap().parse().unwrap();
-                values[((ms - from) / STEP) as usize] = v.into();
-            }
-            let key = (
-                metric["instance"].as_str().unwrap().to_owned(),
-                metric["__name__"].as_str().unwrap().to_owned(),
-                labels.join(","),
-            );
-            series.insert(key, values);
-        }
-        series
-    }
-}
-
-/// A series: its instance, name and other labels.
-type Key = (String, String, String);
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A pod whose request counter moves with every scrape, with a gauge and
 /// a series the dashboard does not use.
@@ -193,7 +57,7 @@ fn settled_step() -> i64 {
 async fn history_is_prometheus_raw_series_per_pod_under_the_live_ids() {
     let pods = [moving_pod().await, moving_pod().await];
     let urls: Vec<String> = pods.iter().map(Upstream::url).collect();
-    let prometheus = Prometheus::start("production", &[pods[0].addr, pods[1].addr]).await;
+    let prometheus = Prometheus::start(&[("production", &[pods[0].addr, pods[1].addr])]).await;
     let relay =
         start_with_prometheus(vec![pods_spec("production", &urls)], &prometheus.url()).await;
 
@@ -202,7 +66,7 @@ async fn history_is_prometheus_raw_series_per_pod_under_the_live_ids() {
         .poll("a sample of each pod at a settled step time", || async {
             let to = settled_step();
             let from = to - 4 * STEP;
-            let series = prometheus.query_range(direct, from, to).await;
+            let series = prometheus.query_range(direct, from, to, STEP).await;
             let at_to = series
                 .iter()
                 .filter(|((_, name, _), v)| name == "zai_proxy_requests_total" && !v[4].is_null())

@@ -1,0 +1,238 @@
+//! History from a durable store (Prometheus, or the demo's own past),
+//! filed into a [`Buffer`] as the same per-target raw samples the live
+//! path stores, so every panel, total and percentile over it is computed
+//! by the same code.
+//!
+//! The relay's `/history/{variant}` answers, per target, each series' raw
+//! values at the query's step times; a row per step time becomes a scrape
+//! of that target at that time. Nothing is parsed per row: each series'
+//! name and labels are validated once, by the exposition parser.
+
+use crate::{
+    buffer::Buffer,
+    parse::{self, Sample, Scrape},
+};
+
+/// One series of a target's history.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// The metric name, e.g. `zai_proxy_requests_total`.
+    pub name: String,
+    /// Its labels in exposition syntax, without braces (escaped as the
+    /// text format escapes them), e.g. `status_code="200"`.
+    pub labels: String,
+    /// One value per step time; `None` where the store had none.
+    pub values: Vec<Option<f64>>,
+}
+
+/// One target's history: the relay's id for it and its series.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetHistory {
+    /// The same opaque id the live relay gives the target.
+    pub id: String,
+    /// Its series.
+    pub series: Vec<Series>,
+}
+
+/// A variant's history over `[from_ms, from_ms + step_ms × (len − 1)]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// The first step time, Unix ms.
+    pub from_ms: i64,
+    /// Between step times, ms.
+    pub step_ms: i64,
+    /// Every target the store knows in the range.
+    pub targets: Vec<TargetHistory>,
+}
+
+/// The steps the relay's `/history` accepts, ms (its fixed ladder).
+pub const STEPS_MS: [i64; 6] = [15_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
+
+/// The most step times the app asks for per series: several per chart
+/// point (charts draw 200), far below Prometheus's 11,000.
+pub const MAX_POINTS: i64 = 1_500;
+
+/// What to ask `/history` for to cover `[from_ms, to_ms]`: `(from, to,
+/// step)` with the finest step of the ladder that keeps to
+/// [`MAX_POINTS`], both ends aligned to it (`from` down, `to` down, so
+/// never past the data). `None` when the range holds no step time.
+pub fn request(from_ms: i64, to_ms: i64) -> Option<(i64, i64, i64)> {
+    let span = to_ms - from_ms;
+    let step = STEPS_MS
+        .into_iter()
+        .find(|s| span / s <= MAX_POINTS)
+        .unwrap_or(STEPS_MS[STEPS_MS.len() - 1]);
+    let (from, to) = (
+        from_ms.div_euclid(step) * step,
+        to_ms.div_euclid(step) * step,
+    );
+    (from < to).then_some((from, to, step))
+}
+
+impl History {
+    /// Files every step time with at least one value as a row of its
+    /// target, oldest first, and returns the rows added. History goes
+    /// before live data: a row not older than a target's newest is
+    /// refused, and that target's remaining history with it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use zai_dash_engine::{buffer::Buffer, extract::Slot, history::*};
+    ///
+    /// let requests = |values: Vec<Option<f64>>| Series {
+    ///     name: "zai_proxy_requests_total".into(),
+    ///     labels: r#"status_code="200""#.into(),
+    ///     values,
+    /// };
+    /// let history = History {
+    ///     from_ms: 0,
+    ///     step_ms: 15_000,
+    ///     targets: vec![TargetHistory {
+    ///         id: "pod-a".into(),
+    ///         series: vec![requests(vec![Some(10.0), None, Some(40.0)])],
+    ///     }],
+    /// };
+    /// let mut buffer = Buffer::default();
+    /// assert_eq!(history.backfill(&mut buffer), 2);
+    /// let w = buffer.window(0, 30_000);
+    /// assert_eq!(w.total(&Slot::Requests("200".into())), Some(30.0));
+    /// ```
+    pub fn backfill(&self, buffer: &mut Buffer) -> usize {
+        let mut rows = 0;
+        for target in &self.targets {
+            let lines: Vec<String> = target
+                .series
+                .iter()
+                .map(|s| format!("{}{{{}}} 0\n", s.name, s.labels))
+                .collect();
+            // A series whose name or labels do not parse is left out.
+            let templates: Vec<Option<Sample<'_>>> = lines
+                .iter()
+                .map(|line| parse::parse(line).samples.into_iter().next())
+                .collect();
+            let len = target
+                .series
+                .iter()
+                .map(|s| s.values.len())
+                .max()
+                .unwrap_or(0);
+            for k in 0..len {
+                let samples: Vec<Sample<'_>> = templates
+                    .iter()
+                    .zip(&target.series)
+                    .filter_map(|(template, s)| {
+                        let value = (*s.values.get(k)?)?;
+                        Some(Sample {
+                            value,
+                            ..(*template)?
+                        })
+                    })
+                    .collect();
+                if samples.is_empty() {
+                    continue;
+                }
+                let scrape = Scrape {
+                    samples,
+                    ..Scrape::default()
+                };
+                let t_ms = self.from_ms + k as i64 * self.step_ms;
+                if buffer.push_target(&target.id, t_ms, &scrape).is_err() {
+                    break;
+                }
+                rows += 1;
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{extract::Slot, snapshot::snapshot};
+
+    fn series(name: &str, labels: &str, values: &[Option<f64>]) -> Series {
+        Series {
+            name: name.into(),
+            labels: labels.into(),
+            values: values.to_vec(),
+        }
+    }
+
+    /// Two pods' history at 15 s, then live scrapes of one of them: the
+    /// live rows continue the same store, so the increase across the
+    /// junction is counted once.
+    #[test]
+    fn history_and_live_rows_of_a_pod_meet_without_counting_twice() {
+        let ok = |v: &[Option<f64>]| series("zai_proxy_requests_total", r#"status_code="200""#, v);
+        let start = |v: f64| series("process_start_time_seconds", "", &[Some(v); 3]);
+        let history = History {
+            from_ms: 0,
+            step_ms: 15_000,
+            targets: vec![
+                TargetHistory {
+                    id: "a".into(),
+                    series: vec![start(1.0), ok(&[Some(100.0), Some(130.0), Some(160.0)])],
+                },
+                TargetHistory {
+                    id: "b".into(),
+                    series: vec![start(2.0), ok(&[None, Some(5.0), Some(9.0)])],
+                },
+            ],
+        };
+        let mut buffer = Buffer::default();
+        // Pod b's first row has only its start time: still a row.
+        assert_eq!(history.backfill(&mut buffer), 6);
+        let live = parse::parse(
+            "process_start_time_seconds 1\nzai_proxy_requests_total{status_code=\"200\"} 175\n",
+        );
+        buffer
+            .push_target("a", 40_000, &live)
+            .expect("after history");
+        let w = buffer.window(0, 40_000);
+        // Pod a: 100 → 175. Pod b was up at 0 s (its start time says so)
+        // without the series, which appeared at 15 s with 5: created since,
+        // so it counts from zero, 0 → 9.
+        assert_eq!(w.total(&Slot::Requests("200".into())), Some(84.0));
+        assert_eq!(snapshot("production", &w).resets, 0);
+    }
+
+    #[test]
+    fn a_request_takes_the_finest_step_within_the_point_budget_aligned() {
+        // 1 h at 15 s is 240 points.
+        assert_eq!(
+            request(1_000_007, 4_600_007),
+            Some((990_000, 4_590_000, 15_000))
+        );
+        // 24 h: 15 s would be 5,760 points, 30 s 2,880, 1 min 1,440.
+        let day = 86_400_000;
+        assert_eq!(request(0, day), Some((0, day, 60_000)));
+        // Less than a step: nothing to ask.
+        assert_eq!(request(1_000, 9_000), None);
+    }
+
+    #[test]
+    fn a_series_that_does_not_parse_is_left_out_and_history_never_follows_live() {
+        let history = History {
+            from_ms: 0,
+            step_ms: 15_000,
+            targets: vec![TargetHistory {
+                id: "a".into(),
+                series: vec![
+                    series("zai_proxy_max_workers", "", &[Some(8.0), Some(8.0)]),
+                    series("bad name", "", &[Some(1.0), Some(1.0)]),
+                ],
+            }],
+        };
+        let mut buffer = Buffer::default();
+        let live = parse::parse("zai_proxy_max_workers 8\n");
+        buffer.push_target("a", 10_000, &live).expect("a live row");
+        // Its rows are older than the live row: history is only ever filed
+        // before live data, never between it.
+        assert_eq!(history.backfill(&mut buffer), 0);
+        let mut fresh = Buffer::default();
+        assert_eq!(history.backfill(&mut fresh), 2);
+        assert_eq!(fresh.schema(), [Slot::MaxWorkers]);
+    }
+}
