@@ -46,6 +46,8 @@ pub async fn run_until(
             }
         }
         router = demo.router();
+        let warm = demo.clone();
+        tokio::task::spawn_blocking(move || warm.warm_up());
     }
     let variants = variants
         .into_iter()

@@ -186,7 +186,8 @@ impl Demo {
     /// `None`), started [`PAST_MS`] ago (within [`ROLLOUT_MS`]), to be
     /// served on `addr`. Variant `i` draws its traffic from `seed + i`;
     /// its pod `j` from that plus `j` times [`POD_SEED_STEP`]. Nothing is
-    /// simulated yet: each pod catches up on its first use.
+    /// simulated yet: each pod catches up on [`Demo::warm_up`] or its
+    /// first use, whichever comes first.
     pub(crate) fn new(seed: u64, replicas: Option<u32>, addr: SocketAddr) -> Self {
         let start = now_ms() - PAST_MS;
         let deployments = simulated()
@@ -251,6 +252,17 @@ impl Demo {
             .route("/demo/{variant}/{pod}/metrics", get(pod))
             .with_state(Arc::clone(&self.deployments))
             .layer(CompressionLayer::new())
+    }
+
+    /// Simulates every pod's day now rather than on its first use, so the
+    /// first page load does not wait for it. Blocking: run it off the
+    /// async workers.
+    pub(crate) fn warm_up(&self) {
+        for pod in self.deployments.iter().flat_map(|d| &d.pods) {
+            pod.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .advance_to(now_ms());
+        }
     }
 
     /// The past of deployment `index`'s pods over `span`, in pod order,
