@@ -3,6 +3,11 @@
 //! per pod, so the app can backfill its per-pod buffers as if it had been
 //! polling all along.
 //!
+//! With `--demo` and no Prometheus, the simulated pods answer from their
+//! own past instead (the demo's `past` module): the route, its checks and
+//! its answer are the same whichever [`Source`] is behind them, so the
+//! demo exercises the app's backfill exactly as a real deployment would.
+//!
 //! The request says only when and how finely: `from`, `to` and `step`,
 //! Unix milliseconds, with `step` on a fixed ladder and `from`/`to` on
 //! its multiples, so equal requests are equal keys (concurrent ones share
@@ -37,6 +42,7 @@ use crate::{
     Relay,
     coalesce::Coalesced,
     config::{Discovery, Settings, VariantSpec},
+    demo::{Demo, PAST_MS},
     error::AppError,
     prometheus::{Prometheus, PrometheusSpec, RawSeries, Selector, escape_label_value},
     target::{TargetId, pod_url},
@@ -133,8 +139,13 @@ pub struct Span {
 
 impl Span {
     /// Sample times in the span.
-    fn points(&self) -> i64 {
+    pub(crate) fn points(&self) -> i64 {
         (self.to - self.from) / self.step + 1
+    }
+
+    /// The sample times, oldest first.
+    pub(crate) fn times(&self) -> impl Iterator<Item = i64> + use<> {
+        (self.from..=self.to).step_by(self.step as usize)
     }
 
     /// The index of sample time `ms`, if it is one.
@@ -193,9 +204,7 @@ impl HistoryQuery {
         }
         let oldest = now_ms - retention_ms;
         let span = Span {
-            from: from.max(
-                oldest.div_euclid(step) * step + step * i64::from(oldest.rem_euclid(step) != 0),
-            ),
+            from: from.max(ceil_to(oldest, step)),
             to: to.min(now_ms.div_euclid(step) * step),
             step,
         };
@@ -209,16 +218,43 @@ impl HistoryQuery {
     }
 }
 
+/// `ms` rounded up to a multiple of `step`.
+pub(crate) fn ceil_to(ms: i64, step: i64) -> i64 {
+    ms.div_euclid(step) * step + step * i64::from(ms.rem_euclid(step) != 0)
+}
+
 /// An answer in the making, shared by identical concurrent requests.
 type Shared = Coalesced<Result<Bytes, AppError>>;
 
-/// What `/history` needs: Prometheus, each variant's selector and
-/// retention, and the queries in flight.
+/// Where `/history` reads a variant's past.
+enum Source {
+    /// The deployment's Prometheus, asked with each variant's selector (by
+    /// variant index).
+    Prometheus {
+        prometheus: Box<Prometheus>,
+        selectors: Vec<Selector>,
+    },
+    /// `--demo`'s simulated pods, which remember their last day; by
+    /// variant index, what the demo simulates of it (`None`: a variant
+    /// configured in its place, which has no past).
+    Demo {
+        demo: Demo,
+        variants: Vec<Option<Simulated>>,
+    },
+}
+
+/// A variant the demo simulates: its deployment and, in pod order, the
+/// ids the relay gives its pods.
+struct Simulated {
+    deployment: usize,
+    pods: Vec<TargetId>,
+}
+
+/// What `/history` needs: where the past is, how far back it goes, and
+/// the queries in flight.
 pub struct History {
-    prometheus: Prometheus,
+    source: Source,
     retention: Duration,
-    /// By variant index.
-    selectors: Vec<Selector>,
     /// Requests in flight, by variant index and span: a second identical
     /// request waits for the first one's query instead of making its own.
     in_flight: Mutex<HashMap<(usize, Span), Weak<Shared>>>,
@@ -237,10 +273,44 @@ impl History {
                     .map_or_else(|| Selector::job(&v.name), |s| s.selector.clone())
             })
             .collect();
+        History::from(
+            Source::Prometheus {
+                prometheus: Box::new(Prometheus::new(spec, relay)),
+                selectors,
+            },
+            spec.retention,
+        )
+    }
+
+    /// History from the past of `demo`'s pods for `variants` (in the
+    /// relay's order), kept for [`PAST_MS`]. A variant is the demo's when
+    /// its targets are the demo's pods.
+    pub(crate) fn demo(demo: Demo, variants: &[VariantSpec]) -> Self {
+        let simulated = demo.variants();
+        let variants = variants
+            .iter()
+            .map(|v| {
+                let deployment = simulated.iter().position(|s| s.discovery == v.discovery)?;
+                let Discovery::Static(urls) = &v.discovery else {
+                    return None;
+                };
+                Some(Simulated {
+                    deployment,
+                    pods: urls.iter().map(|url| TargetId::new(&v.name, url)).collect(),
+                })
+            })
+            .collect();
+        History::from(
+            Source::Demo { demo, variants },
+            Duration::from_millis(PAST_MS as u64),
+        )
+    }
+
+    /// History from `source`, clamped to `retention`.
+    fn from(source: Source, retention: Duration) -> Self {
         History {
-            prometheus: Prometheus::new(spec, relay),
-            retention: spec.retention,
-            selectors,
+            source,
+            retention,
             in_flight: Mutex::default(),
         }
     }
@@ -268,9 +338,27 @@ impl History {
         let (history, spec) = (Arc::clone(self), spec.clone());
         shared
             .get(Duration::ZERO, move || async move {
-                let series = history
-                    .prometheus
-                    .query_range(&history.selectors[index], span.from, span.to, span.step)
+                let series = history.series(index, &spec, span).await?;
+                Ok(body(&spec, span, series))
+            })
+            .await
+    }
+
+    /// Every series of variant `index` (`spec`) over `span`, with the
+    /// target it belongs to.
+    async fn series(
+        &self,
+        index: usize,
+        spec: &VariantSpec,
+        span: Span,
+    ) -> Result<Vec<(TargetId, SeriesHistory)>, AppError> {
+        match &self.source {
+            Source::Prometheus {
+                prometheus,
+                selectors,
+            } => {
+                let series = prometheus
+                    .query_range(&selectors[index], span.from, span.to, span.step)
                     .await
                     .map_err(|error| {
                         let e = AppError::Prometheus {
@@ -280,9 +368,25 @@ impl History {
                         e.log();
                         e
                     })?;
-                Ok(body(&spec, span, series))
-            })
-            .await
+                Ok(from_prometheus(spec, span, series))
+            }
+            Source::Demo { demo, variants } => {
+                let simulated = variants[index]
+                    .as_ref()
+                    .ok_or(AppError::History(HistoryError::NoPrometheus))?;
+                let (demo, deployment) = (demo.clone(), simulated.deployment);
+                let pods =
+                    tokio::task::spawn_blocking(move || demo.past(deployment, span, now_ms()))
+                        .await
+                        .expect("the simulation does not panic");
+                Ok(simulated
+                    .pods
+                    .iter()
+                    .zip(pods)
+                    .flat_map(|(id, series)| series.into_iter().map(|s| (id.clone(), s)))
+                    .collect())
+            }
+        }
     }
 }
 
@@ -306,39 +410,67 @@ struct TargetHistory {
 /// One series: its name, its labels in exposition syntax without the
 /// target labels, and one value per sample time (`null`: no sample).
 #[derive(Serialize)]
-struct SeriesHistory {
-    name: String,
-    labels: String,
-    values: Vec<Option<f64>>,
+pub(crate) struct SeriesHistory {
+    /// The sample name, e.g. `zai_proxy_request_duration_seconds_bucket`.
+    pub(crate) name: String,
+    /// Its labels as [`labels_text`] writes them.
+    pub(crate) labels: String,
+    /// Its value at each sample time of the span.
+    pub(crate) values: Vec<Option<f64>>,
 }
 
-/// The JSON answer for `spec` over `span`: `series` grouped into targets
-/// by `instance`, targets by id, series by name and labels.
-fn body(spec: &VariantSpec, span: Span, series: Vec<RawSeries>) -> Bytes {
-    let mut targets: BTreeMap<TargetId, Vec<SeriesHistory>> = BTreeMap::new();
-    for raw in series {
-        let instance = raw.metric.get("instance").map_or("", String::as_str);
-        let id = target_id(spec, instance);
-        let mut values = vec![None; span.points() as usize];
-        for (seconds, value) in &raw.values {
-            let sample = value.parse::<f64>().ok().filter(|v| v.is_finite());
-            if let Some(i) = span.index((seconds * 1000.0).round() as i64) {
-                values[i] = sample;
+/// Labels in exposition syntax as an answer writes them: sorted by name,
+/// values escaped, without the [`TARGET_LABELS`], comma-separated.
+pub(crate) fn labels_text<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut labels: Vec<_> = labels
+        .into_iter()
+        .filter(|(name, _)| !TARGET_LABELS.contains(name))
+        .collect();
+    labels.sort_unstable();
+    labels
+        .iter()
+        .map(|(name, value)| format!("{name}=\"{}\"", escape_label_value(value)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Prometheus's `series` over `span`, each with the target its `instance`
+/// is, and one value per sample time.
+fn from_prometheus(
+    spec: &VariantSpec,
+    span: Span,
+    series: Vec<RawSeries>,
+) -> Vec<(TargetId, SeriesHistory)> {
+    series
+        .into_iter()
+        .map(|raw| {
+            let instance = raw.metric.get("instance").map_or("", String::as_str);
+            let id = target_id(spec, instance);
+            let mut values = vec![None; span.points() as usize];
+            for (seconds, value) in &raw.values {
+                let sample = value.parse::<f64>().ok().filter(|v| v.is_finite());
+                if let Some(i) = span.index((seconds * 1000.0).round() as i64) {
+                    values[i] = sample;
+                }
             }
-        }
-        let labels = raw
-            .metric
-            .iter()
-            .filter(|(name, _)| !TARGET_LABELS.contains(&name.as_str()))
-            .map(|(name, value)| format!("{name}=\"{}\"", escape_label_value(value)))
-            .collect::<Vec<_>>()
-            .join(",");
-        let name = raw.metric.get("__name__").cloned().unwrap_or_default();
-        targets.entry(id).or_default().push(SeriesHistory {
-            name,
-            labels,
-            values,
-        });
+            let labels = labels_text(raw.metric.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            let name = raw.metric.get("__name__").cloned().unwrap_or_default();
+            let series = SeriesHistory {
+                name,
+                labels,
+                values,
+            };
+            (id, series)
+        })
+        .collect()
+}
+
+/// The JSON answer for `spec` over `span`: `series` grouped by target,
+/// targets by id, series by name and labels.
+fn body(spec: &VariantSpec, span: Span, series: Vec<(TargetId, SeriesHistory)>) -> Bytes {
+    let mut targets: BTreeMap<TargetId, Vec<SeriesHistory>> = BTreeMap::new();
+    for (id, series) in series {
+        targets.entry(id).or_default().push(series);
     }
     let targets = targets
         .into_iter()
@@ -397,7 +529,7 @@ fn now_ms() -> i64 {
 }
 
 /// `GET /history/{variant}?from=MS&to=MS&step=MS`: the variant's raw
-/// series per target, from Prometheus.
+/// series per target, from Prometheus or the demo's past.
 pub async fn history(
     State(relay): State<Arc<Relay>>,
     uri: Uri,
@@ -527,16 +659,14 @@ mod tests {
         ]"#;
         let series: Vec<RawSeries> = serde_json::from_str(answer).unwrap();
         let spec = static_variant(&["http://10.0.0.1:8080/metrics"]);
-        let json: serde_json::Value = serde_json::from_slice(&body(
-            &spec,
-            Span {
-                from: 1000,
-                to: 4000,
-                step: 1000,
-            },
-            series,
-        ))
-        .unwrap();
+        let span = Span {
+            from: 1000,
+            to: 4000,
+            step: 1000,
+        };
+        let json: serde_json::Value =
+            serde_json::from_slice(&body(&spec, span, from_prometheus(&spec, span, series)))
+                .unwrap();
         let id = target_id(&spec, "10.0.0.1:8080").to_string();
         assert_eq!(
             json,

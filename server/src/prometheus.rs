@@ -26,31 +26,42 @@ use crate::{
     fetch::{FetchError, Fetcher},
 };
 
-/// The raw series the dashboard's engine reads, as one regex over
-/// `__name__`: counters, gauges, and each histogram's buckets, sum and
-/// count.
-pub const RAW_SERIES: &str = "zai_proxy_requests_total\
-|zai_proxy_request_duration_seconds_(bucket|sum|count)\
-|zai_proxy_request_size_bytes_(bucket|sum|count)\
-|zai_proxy_response_size_bytes_(bucket|sum|count)\
-|zai_proxy_tokens_total\
-|zai_proxy_estimated_cost_usd_total\
-|zai_proxy_upstream_errors_total\
-|zai_proxy_retry_attempts_total\
-|zai_proxy_rate_limit_adjustments_total\
-|zai_proxy_rate_limit_rejections_total\
-|zai_proxy_concurrent_requests\
-|zai_proxy_max_workers\
-|zai_proxy_worker_utilization_ratio\
-|zai_proxy_rate_limit_requests_per_second\
-|zai_proxy_quota_(usage_ratio|remaining_ratio|reset_time_seconds|sample_age_seconds)\
-|zai_proxy_build_info\
-|process_start_time_seconds";
+/// The raw series the dashboard's engine reads, by sample name: counters,
+/// gauges, and each histogram's buckets, sum and count. The query matches
+/// exactly these names, and the demo's past records exactly these.
+pub const RAW_SERIES: [&str; 26] = [
+    "zai_proxy_requests_total",
+    "zai_proxy_request_duration_seconds_bucket",
+    "zai_proxy_request_duration_seconds_sum",
+    "zai_proxy_request_duration_seconds_count",
+    "zai_proxy_request_size_bytes_bucket",
+    "zai_proxy_request_size_bytes_sum",
+    "zai_proxy_request_size_bytes_count",
+    "zai_proxy_response_size_bytes_bucket",
+    "zai_proxy_response_size_bytes_sum",
+    "zai_proxy_response_size_bytes_count",
+    "zai_proxy_tokens_total",
+    "zai_proxy_estimated_cost_usd_total",
+    "zai_proxy_upstream_errors_total",
+    "zai_proxy_retry_attempts_total",
+    "zai_proxy_rate_limit_adjustments_total",
+    "zai_proxy_rate_limit_rejections_total",
+    "zai_proxy_concurrent_requests",
+    "zai_proxy_max_workers",
+    "zai_proxy_worker_utilization_ratio",
+    "zai_proxy_rate_limit_requests_per_second",
+    "zai_proxy_quota_usage_ratio",
+    "zai_proxy_quota_remaining_ratio",
+    "zai_proxy_quota_reset_time_seconds",
+    "zai_proxy_quota_sample_age_seconds",
+    "zai_proxy_build_info",
+    "process_start_time_seconds",
+];
 
 /// The one query `/history` runs for a variant: every [`RAW_SERIES`] its
-/// selector matches.
+/// selector matches, as one (fully anchored) regex over `__name__`.
 pub fn query(selector: &Selector) -> String {
-    format!("{{__name__=~\"{RAW_SERIES}\",{selector}}}")
+    format!("{{__name__=~\"{}\",{selector}}}", RAW_SERIES.join("|"))
 }
 
 /// A label value escaped as the text exposition format (and PromQL's

@@ -44,6 +44,7 @@ use axum::{
 use crate::{
     coalesce::Coalesced,
     config::{Discovery, Settings, VariantSpec},
+    demo::Demo,
     discovery::{Resolve, SystemResolver, discover},
     error::AppError,
     fetch::{Fetched, Fetcher},
@@ -67,7 +68,8 @@ pub struct Relay {
     variants: Vec<Variant>,
     settings: Settings,
     resolver: Arc<dyn Resolve>,
-    /// `/history`'s Prometheus, with its own client, if configured.
+    /// `/history`'s source (Prometheus, with its own client, or the
+    /// demo's past), if there is one.
     history: Option<Arc<History>>,
 }
 
@@ -207,7 +209,15 @@ impl Relay {
         self
     }
 
-    /// `/history`'s state, when the relay has a Prometheus.
+    /// This relay, answering `/history` from the past of `demo`'s pods for
+    /// the variants it simulates.
+    pub(crate) fn with_demo_past(mut self, demo: Demo) -> Self {
+        let specs: Vec<VariantSpec> = self.variants.iter().map(|v| v.spec.clone()).collect();
+        self.history = Some(Arc::new(History::demo(demo, &specs)));
+        self
+    }
+
+    /// `/history`'s state, when the relay has a Prometheus or a demo.
     pub(crate) fn history(&self) -> Option<&Arc<History>> {
         self.history.as_ref()
     }

@@ -4,7 +4,8 @@
 //! answered before the process exits.
 //!
 //! Only wiring lives here: what is served is [`app`] and, with
-//! `--demo`, [`demo`]'s routes.
+//! `--demo`, [`demo`]'s routes; `/history` reads `--prometheus` if given,
+//! else, with `--demo`, the simulated pods' own past.
 
 use std::{future::Future, io, sync::Arc};
 
@@ -35,14 +36,18 @@ pub async fn run_until(
     let addr = listener.local_addr()?;
     let mut variants = merge(config.variants.clone()).map_err(io::Error::other)?;
     let mut router = Router::new();
-    if config.demo {
-        let demo = demo::Demo::new(config.demo_seed, config.demo_replicas);
-        for spec in demo.variants(addr) {
+    let demo = config
+        .demo
+        .then(|| demo::Demo::new(config.demo_seed, config.demo_replicas, addr));
+    if let Some(demo) = &demo {
+        for spec in demo.variants() {
             if variants.iter().all(|v| v.name != spec.name) {
                 variants.push(spec);
             }
         }
         router = demo.router();
+        let warm = demo.clone();
+        tokio::task::spawn_blocking(move || warm.warm_up());
     }
     let variants = variants
         .into_iter()
@@ -63,6 +68,9 @@ pub async fn run_until(
     if let Some(spec) = &prometheus {
         tracing::info!(?spec, "history from Prometheus");
         relay = relay.with_prometheus(spec);
+    } else if let Some(demo) = demo {
+        tracing::info!("history from the demo's past");
+        relay = relay.with_demo_past(demo);
     }
     let state = AppState {
         relay: Arc::new(relay),

@@ -24,6 +24,11 @@
 //! the pods in turn, as a Kubernetes Service would, to show what scraping
 //! a load-balanced URL looks like.
 //!
+//! Each pod also remembers its last day (`past`): pods started a day ago
+//! and every 15 s of their simulated life is recorded, so `/history`
+//! answers from the same processes the live routes show, and the
+//! dashboard opens on a day of charts.
+//!
 //! The simulator is not part of the relay, which never knows it is talking
 //! to one: `serve` mounts the routes of a `Demo` on its own listener and
 //! puts its variants on the relay's allow-list, one loopback URL per pod,
@@ -35,6 +40,7 @@
 //! Each part uses only the ones listed after it:
 //!
 //! - this module: the public [`Simulator`] and [`Profile`], and the routes.
+//! - `past`: a pod and its recorded past, which `/history` reads.
 //! - `traffic`: the traffic model, the world around one process (arrivals,
 //!   upstream congestion, faults, retries), and the clock that steps it.
 //! - `process`: one proxy process: what it records, its AIMD limiter, its
@@ -47,6 +53,7 @@
 //! - `random`: the seeded draws.
 
 mod families;
+mod past;
 mod process;
 mod profile;
 mod quota;
@@ -71,14 +78,17 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
+use tokio::task::spawn_blocking;
 use tower_http::compression::CompressionLayer;
 
+pub(crate) use self::past::PAST_MS;
 pub use self::profile::Profile;
-use self::traffic::World;
+use self::{past::Pod, traffic::World};
 use crate::{
     config::{Discovery, VariantSpec},
     error::AppError,
     fetch::PROMETHEUS_TEXT,
+    history::{SeriesHistory, Span},
 };
 
 /// One simulated zai-proxy process and the world around it (its clients, the
@@ -132,10 +142,10 @@ impl Simulator {
     }
 }
 
-/// How far back the first pod of each variant starts, so the dashboard
-/// opens on some history instead of an empty chart; the other pods start
-/// evenly later within it, as after a rolling update.
-const HISTORY_MS: i64 = 15 * 60_000;
+/// The first pod of each variant starts [`PAST_MS`] ago, so the demo
+/// has a day of past; the others start evenly later within this, as in a
+/// rolling update.
+const ROLLOUT_MS: i64 = 15 * 60_000;
 
 /// Added to the seed once per pod index, so each pod draws its own traffic
 /// (2^64 divided by the golden ratio: consecutive pods get seeds far
@@ -155,7 +165,7 @@ fn simulated() -> [(&'static str, Profile, u32); 2] {
 /// "Service".
 struct Deployment {
     name: &'static str,
-    pods: Vec<Mutex<Simulator>>,
+    pods: Vec<Mutex<Pod>>,
     /// The pod `/demo/{variant}/metrics` answers from next (modulo).
     next: AtomicUsize,
 }
@@ -163,18 +173,23 @@ struct Deployment {
 /// The simulated variants.
 type Deployments = Arc<Vec<Deployment>>;
 
-/// The simulated variants of `--demo`, each a set of pods.
+/// The simulated variants of `--demo`, each a set of pods, served on
+/// `addr`.
+#[derive(Clone)]
 pub(crate) struct Demo {
     deployments: Deployments,
+    addr: SocketAddr,
 }
 
 impl Demo {
     /// Every simulated variant with `replicas` pods (its default when
-    /// `None`), started [`HISTORY_MS`] ago. Variant `i` draws its traffic
-    /// from `seed + i`; its pod `j` from that plus `j` times
-    /// [`POD_SEED_STEP`].
-    pub(crate) fn new(seed: u64, replicas: Option<u32>) -> Self {
-        let start = now_ms() - HISTORY_MS;
+    /// `None`), started [`PAST_MS`] ago (within [`ROLLOUT_MS`]), to be
+    /// served on `addr`. Variant `i` draws its traffic from `seed + i`;
+    /// its pod `j` from that plus `j` times [`POD_SEED_STEP`]. Nothing is
+    /// simulated yet: each pod catches up on [`Demo::warm_up`] or its
+    /// first use, whichever comes first.
+    pub(crate) fn new(seed: u64, replicas: Option<u32>, addr: SocketAddr) -> Self {
+        let start = now_ms() - PAST_MS;
         let deployments = simulated()
             .into_iter()
             .enumerate()
@@ -185,9 +200,9 @@ impl Demo {
                     .map(|j| {
                         let seed =
                             variant_seed.wrapping_add(u64::from(j).wrapping_mul(POD_SEED_STEP));
-                        let started = start + HISTORY_MS * i64::from(j) / i64::from(replicas);
+                        let started = start + ROLLOUT_MS * i64::from(j) / i64::from(replicas);
                         let pod = profile.clone().per_pod(replicas);
-                        Mutex::new(Simulator::new(name, pod, seed, started))
+                        Mutex::new(Pod::new(Simulator::new(name, pod, seed, started)))
                     })
                     .collect();
                 Deployment {
@@ -199,12 +214,14 @@ impl Demo {
             .collect();
         Demo {
             deployments: Arc::new(deployments),
+            addr,
         }
     }
 
     /// The relay's allow-list entries for the simulated variants: one
-    /// target per pod, served by [`Demo::router`] on `addr`.
-    pub(crate) fn variants(&self, addr: SocketAddr) -> Vec<VariantSpec> {
+    /// target per pod, served by [`Demo::router`], in deployment order.
+    pub(crate) fn variants(&self) -> Vec<VariantSpec> {
+        let addr = self.addr;
         self.deployments
             .iter()
             .map(|d| VariantSpec {
@@ -229,20 +246,50 @@ impl Demo {
     /// Answers are gzip-compressed when asked, like client_golang, so the
     /// demo exercises the relay's pass-through; the relay coalesces, so a
     /// render runs at most about once per second per pod.
-    pub(crate) fn router(self) -> Router {
+    pub(crate) fn router(&self) -> Router {
         Router::new()
             .route("/demo/{variant}/metrics", get(balanced))
             .route("/demo/{variant}/{pod}/metrics", get(pod))
-            .with_state(self.deployments)
+            .with_state(Arc::clone(&self.deployments))
             .layer(CompressionLayer::new())
+    }
+
+    /// Simulates every pod's day now rather than on its first use, so the
+    /// first page load does not wait for it. Blocking: run it off the
+    /// async workers.
+    pub(crate) fn warm_up(&self) {
+        for pod in self.deployments.iter().flat_map(|d| &d.pods) {
+            pod.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .advance_to(now_ms());
+        }
+    }
+
+    /// The past of deployment `index`'s pods over `span`, in pod order,
+    /// each advanced to `now_ms` first. Blocking: a pod's first use
+    /// simulates its day.
+    pub(crate) fn past(&self, index: usize, span: Span, now_ms: i64) -> Vec<Vec<SeriesHistory>> {
+        self.deployments[index]
+            .pods
+            .iter()
+            .map(|pod| {
+                let mut pod = pod.lock().unwrap_or_else(|e| e.into_inner());
+                pod.advance_to(now_ms);
+                pod.past(span)
+            })
+            .collect()
     }
 }
 
-/// The deployment called `name`.
-fn deployment<'a>(deployments: &'a Deployments, name: &str) -> Result<&'a Deployment, AppError> {
+/// The deployment called `name`, with its index.
+fn deployment<'a>(
+    deployments: &'a Deployments,
+    name: &str,
+) -> Result<(usize, &'a Deployment), AppError> {
     deployments
         .iter()
-        .find(|d| d.name == name)
+        .enumerate()
+        .find(|(_, d)| d.name == name)
         .ok_or(AppError::UnknownVariant)
 }
 
@@ -251,11 +298,13 @@ async fn pod(
     State(deployments): State<Deployments>,
     Path((name, pod)): Path<(String, usize)>,
 ) -> Result<impl IntoResponse, AppError> {
-    let deployment = deployment(&deployments, &name)?;
-    let sim = deployment.pods.get(pod).ok_or(AppError::UnknownTarget {
-        variant: deployment.name.to_owned(),
-    })?;
-    Ok(metrics(sim))
+    let (index, deployment) = deployment(&deployments, &name)?;
+    if pod >= deployment.pods.len() {
+        return Err(AppError::UnknownTarget {
+            variant: deployment.name.to_owned(),
+        });
+    }
+    Ok(metrics(deployments, index, pod).await)
 }
 
 /// `GET /demo/{variant}/metrics`: the next pod's, as a Service balancing
@@ -264,18 +313,23 @@ async fn balanced(
     State(deployments): State<Deployments>,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let deployment = deployment(&deployments, &name)?;
-    let turn = deployment.next.fetch_add(1, Ordering::Relaxed);
-    Ok(metrics(&deployment.pods[turn % deployment.pods.len()]))
+    let (index, deployment) = deployment(&deployments, &name)?;
+    let turn = deployment.next.fetch_add(1, Ordering::Relaxed) % deployment.pods.len();
+    Ok(metrics(deployments, index, turn).await)
 }
 
-/// The `/metrics` answer of one simulated pod, advanced to now.
-fn metrics(sim: &Mutex<Simulator>) -> impl IntoResponse + use<> {
-    let text = {
-        let mut sim = sim.lock().unwrap_or_else(|e| e.into_inner());
-        sim.advance_to(now_ms());
-        sim.render()
-    };
+/// The `/metrics` answer of pod `pod` of deployment `index`, advanced to
+/// now, off the async workers (a pod's first use simulates its day).
+async fn metrics(deployments: Deployments, index: usize, pod: usize) -> impl IntoResponse {
+    let text = spawn_blocking(move || {
+        let mut pod = deployments[index].pods[pod]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        pod.advance_to(now_ms());
+        pod.sim().render()
+    })
+    .await
+    .expect("the simulation does not panic");
     ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text)
 }
 

@@ -2,17 +2,19 @@
 //! `# HELP` and `# TYPE` per non-empty family, then its series in label
 //! order, the `variant` label filled in where the table puts it.
 //!
-//! Only writing lives here; the engine's `format` module does the escaping
-//! and number formatting, so the demo and the engine agree byte for byte.
+//! The walk over one series' samples (names, labels, values in exposition
+//! order) is shared with the demo's past, which records what a scrape
+//! would read. Escaping and number formatting are the engine's `format`
+//! module's, so the demo and the engine agree byte for byte.
 
 use zai_dash_engine::format::{write_family_header, write_sample};
 
-use super::registry::{Dist, DistLayout, Registry, Series};
+use super::registry::{FamilySeries, Registry, Series};
 
 impl Registry {
     /// Writes every non-empty family: HELP, TYPE, then its series.
     pub(super) fn render(&self, variant: &str, out: &mut String) {
-        let mut labels: Vec<(&str, &str)> = Vec::with_capacity(8);
+        let mut labels = Vec::with_capacity(8);
         for family in self.families.values() {
             let spec = family.spec;
             if family.series.is_empty() {
@@ -20,36 +22,52 @@ impl Registry {
             }
             write_family_header(out, spec.name, spec.help, spec.metric_type());
             for (key, series) in &family.series {
-                labels.clear();
-                let mut values = key.iter();
-                for &name in spec.labels {
-                    let value = if name == "variant" {
-                        variant
-                    } else {
-                        values.next().expect("one value per label")
-                    };
-                    labels.push((name, value));
-                }
-                match (series, &family.layout) {
-                    (Series::Value(v), _) => write_sample(out, spec.name, &labels, *v),
-                    (Series::Dist(d), Some(layout)) => layout.write(out, &mut labels, d),
-                    (Series::Dist(_), None) => unreachable!("distributions have a layout"),
-                }
+                family.samples(variant, key, series, &mut labels, |name, labels, value| {
+                    write_sample(out, name, labels, value);
+                });
             }
         }
     }
 }
 
-impl DistLayout {
-    /// Writes one series: its points with the extra label, then sum and count.
-    fn write<'a>(&'a self, out: &mut String, labels: &mut Vec<(&'a str, &'a str)>, d: &Dist) {
-        for (point, value) in self.points.iter().zip(&d.points) {
-            labels.push((self.point_label, point));
-            write_sample(out, &self.point_name, labels, *value);
-            labels.pop();
+impl FamilySeries {
+    /// Calls `sample` with each sample of the series `key` as the
+    /// exposition writes it, in its order: the sample's name, its labels
+    /// (the `variant` label in its place, a histogram's `le` or a
+    /// summary's `quantile` last) and its value. `labels` is scratch
+    /// space, so a walk allocates nothing. The demo's past records what
+    /// this walk gives, so history and `/metrics` name series alike.
+    pub(super) fn samples<'a>(
+        &'a self,
+        variant: &'a str,
+        key: &'a [&'static str],
+        series: &Series,
+        labels: &mut Vec<(&'a str, &'a str)>,
+        mut sample: impl FnMut(&str, &[(&str, &str)], f64),
+    ) {
+        labels.clear();
+        let mut values = key.iter();
+        for &name in self.spec.labels {
+            let value = if name == "variant" {
+                variant
+            } else {
+                values.next().expect("one value per label")
+            };
+            labels.push((name, value));
         }
-        write_sample(out, &self.sum_name, labels, d.sum);
-        write_sample(out, &self.count_name, labels, d.count);
+        match (series, &self.layout) {
+            (Series::Value(v), _) => sample(self.spec.name, labels, *v),
+            (Series::Dist(d), Some(layout)) => {
+                for (point, value) in layout.points.iter().zip(&d.points) {
+                    labels.push((layout.point_label, point));
+                    sample(&layout.point_name, labels, *value);
+                    labels.pop();
+                }
+                sample(&layout.sum_name, labels, d.sum);
+                sample(&layout.count_name, labels, d.count);
+            }
+            (Series::Dist(_), None) => unreachable!("distributions have a layout"),
+        }
     }
 }
 

@@ -1,11 +1,19 @@
 //! `serve --demo` runs each simulated variant as a set of pods, like the
 //! real deployment (production 2, canary 1, or `--demo-replicas`), relays
 //! each pod as its own target, and also answers a load-balanced URL that
-//! goes round the pods, as a Kubernetes Service does.
+//! goes round the pods, as a Kubernetes Service does. Its pods have been
+//! running for a day, and `/history` answers from that past as it would
+//! from Prometheus: same route, checks and answer, the same ids as live,
+//! and the same processes, so history ends where live polling begins.
 
-use std::net::SocketAddr;
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use clap::Parser;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use zai_dash_engine::parse::parse;
 use zai_dash_server::{config::ServeConfig, serve};
@@ -105,4 +113,190 @@ async fn the_load_balanced_demo_url_goes_round_the_pods() {
         answers.iter().any(|a| pods.contains(a)),
         "{answers:?} vs {pods:?}"
     );
+}
+
+/// The bottom of the ladder of steps: the demo's sampling interval.
+const STEP: i64 = 15_000;
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// The last multiple of `step` before now.
+fn last_step(step: i64) -> i64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    now.div_euclid(step) * step
+}
+
+/// `GET /history/{variant}` from `from` to `to` at `step`, answered 200.
+async fn history(relay: SocketAddr, variant: &str, from: i64, to: i64, step: i64) -> Value {
+    let url = format!("http://{relay}/history/{variant}?from={from}&to={to}&step={step}");
+    let (status, headers, text) = get(&url).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-store");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The ids of an answer's targets, in its order.
+fn ids(body: &Value) -> Vec<String> {
+    body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A target's series by name and labels.
+fn series(target: &Value) -> BTreeMap<(String, String), Vec<Option<f64>>> {
+    target["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let key = (
+                s["name"].as_str().unwrap().to_owned(),
+                s["labels"].as_str().unwrap().to_owned(),
+            );
+            let values = s["values"].as_array().unwrap().iter().map(Value::as_f64);
+            (key, values.collect())
+        })
+        .collect()
+}
+
+/// Whether a sample name is a counter's (or a histogram's cumulative part).
+fn is_counter(name: &str) -> bool {
+    ["_total", "_bucket", "_sum", "_count"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+#[tokio::test]
+async fn the_demo_has_a_day_of_past_per_pod_under_the_live_ids() {
+    let relay = demo(&[]).await;
+    let to = last_step(STEP);
+    let from = to - HOUR;
+    let body = history(relay, "production", from, to, STEP).await;
+    assert_eq!(
+        (&body["variant"], &body["from"], &body["to"], &body["step"]),
+        (
+            &Value::from("production"),
+            &Value::from(from),
+            &Value::from(to),
+            &Value::from(STEP)
+        )
+    );
+    let mut live = target_ids(relay, "production").await;
+    live.sort();
+    assert_eq!(ids(&body), live);
+
+    for target in body["targets"].as_array().unwrap() {
+        let pod = (0..2)
+            .find(|pod| {
+                let url = format!("http://{relay}/demo/production/{pod}/metrics");
+                target_id("production", &url) == target["id"]
+            })
+            .expect("a target is a pod");
+        let past = series(target);
+        let start_key = ("process_start_time_seconds".to_owned(), String::new());
+        let starts = &past[&start_key];
+        assert!(
+            starts.iter().all(Option::is_some),
+            "the pod ran all hour: {starts:?}"
+        );
+
+        // Counters only grow while the process lives.
+        for ((name, labels), values) in past.iter().filter(|((n, _), _)| is_counter(n)) {
+            for i in 1..values.len() {
+                if let (Some(before), Some(after)) = (values[i - 1], values[i])
+                    && starts[i - 1] == starts[i]
+                {
+                    assert!(
+                        before <= after,
+                        "{name}{{{labels}}} fell at {i}: {values:?}"
+                    );
+                }
+            }
+        }
+
+        // Live goes on from where history ends: the same process, later.
+        let (status, _, text) = get(format!("http://{relay}/demo/production/{pod}/metrics")).await;
+        assert_eq!(status, 200);
+        let now = parse(&text);
+        let live_start = value(&text, "process_start_time_seconds");
+        let last_start = starts.last().unwrap().unwrap();
+        if live_start != last_start {
+            assert!(live_start > last_start, "a restart since, not before");
+            continue;
+        }
+        let requests: f64 = now
+            .samples
+            .iter()
+            .filter(|s| s.name == "zai_proxy_requests_total")
+            .map(|s| s.value)
+            .sum();
+        let requests_then: f64 = past
+            .iter()
+            .filter(|((name, _), _)| name == "zai_proxy_requests_total")
+            .filter_map(|(_, values)| *values.last().unwrap())
+            .sum();
+        assert!(requests_then > 0.0, "the past has traffic");
+        assert!(
+            requests_then <= requests,
+            "history {requests_then} > live {requests}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_replicas_gives_the_past_as_many_pods() {
+    let relay = demo(&["--demo-replicas", "3"]).await;
+    let to = last_step(STEP);
+    let body = history(relay, "production", to - HOUR, to, STEP).await;
+    let mut live = target_ids(relay, "production").await;
+    live.sort();
+    assert_eq!(live.len(), 3);
+    assert_eq!(ids(&body), live);
+}
+
+#[tokio::test]
+async fn a_coarse_step_takes_the_sample_at_each_step_time() {
+    let relay = demo(&[]).await;
+    let to = last_step(HOUR) - HOUR;
+    let from = to - 2 * HOUR;
+    let fine = history(relay, "canary", from, to, STEP).await;
+    let coarse = history(relay, "canary", from, to, 5 * 60_000).await;
+    assert_eq!(ids(&fine), ids(&coarse));
+    let (fine, coarse) = (series(&fine["targets"][0]), series(&coarse["targets"][0]));
+    assert!(coarse.len() > 50, "{} series", coarse.len());
+    for (key, values) in &coarse {
+        let every_twentieth: Vec<_> = fine
+            .get(key)
+            .map(|v| v.iter().step_by(20).copied().collect())
+            .unwrap_or_default();
+        assert_eq!(values, &every_twentieth, "{key:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_refuses_what_prometheus_would_and_keeps_a_day() {
+    let relay = demo(&[]).await;
+    let to = last_step(STEP);
+    assert_history_refusals(relay, to - HOUR, to, STEP).await;
+
+    // A range reaching further back is clamped to the day kept (so no
+    // range ever has more than 11,000 points: a day at 15 s is 5,761).
+    let to = last_step(HOUR);
+    let body = history(relay, "canary", to - 2 * DAY, to, HOUR).await;
+    let from = body["from"].as_i64().unwrap();
+    assert!((to - DAY..=to - DAY + HOUR).contains(&from), "{body}");
+    let (status, body) = get_json(format!(
+        "http://{relay}/history/canary?from={}&to={}&step={HOUR}",
+        to - 3 * DAY,
+        to - 2 * DAY
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
 }

@@ -449,3 +449,52 @@ pub async fn start_with_prometheus(variants: Vec<VariantSpec>, prometheus: &str)
     let relay = Relay::new(variants, settings()).with_prometheus(&spec);
     serve_relay(relay, Vec::new(), Path::new("/nonexistent")).await
 }
+
+/// Asserts what `/history` refuses whatever answers it, around a valid
+/// range `from`..`to` at `step` of variant `production`: a step off the
+/// ladder, a misaligned or empty range, any parameter
+/// but `from`, `to` and `step` (never echoed), a missing one (400), and
+/// an unknown variant (404).
+pub async fn assert_history_refusals(relay: SocketAddr, from: i64, to: i64, step: i64) {
+    let refused = [
+        (
+            format!("from={from}&to={to}&step=10000"),
+            "step must be one of",
+        ),
+        (
+            format!("from={}&to={to}&step={step}", from + 1),
+            "multiples of step",
+        ),
+        (format!("from={to}&to={from}&step={step}"), "before to"),
+        (
+            format!("from={from}&to={to}&step={step}&query=up"),
+            "only from, to and step",
+        ),
+        (
+            format!("from={from}&to={to}&step={step}&match[]=up"),
+            "only from, to and step",
+        ),
+        (format!("from={from}&step={step}"), "to is required"),
+    ];
+    for (query, needle) in refused {
+        let (status, body) = get_json(format!("http://{relay}/history/production?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.contains(needle),
+            "{query}: {error:?} should say {needle:?}"
+        );
+        assert!(
+            !error.contains("up"),
+            "{query}: {error:?} echoes the parameter"
+        );
+    }
+    let (status, body) = get_json(format!(
+        "http://{relay}/history/staging?from={from}&to={to}&step={step}"
+    ))
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (404, &serde_json::Value::from("unknown variant"))
+    );
+}
