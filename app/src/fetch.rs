@@ -174,7 +174,7 @@ async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState]) {
     }
     dashboard.history.set(match failure {
         Some(error) => HistorySource::Failed(error),
-        None => HistorySource::Loaded { from, step },
+        None => HistorySource::Loaded { from, to, step },
     });
 }
 
@@ -187,15 +187,10 @@ async fn load_history(
     to: i64,
     step: i64,
 ) -> Result<History, PollError> {
-    let url = format!("{base}/history/{name}?from={from}&to={to}&step={step}");
-    let res = Request::get(&url)
-        .send()
-        .await
-        .map_err(|e| PollError::Unreachable(e.to_string()))?;
-    if !res.ok() {
-        return Err(PollError::Relay(error_text(res).await));
-    }
-    let body = json(res).await.map_err(PollError::Relay)?;
+    let body = get_json(&format!(
+        "{base}/history/{name}?from={from}&to={to}&step={step}"
+    ))
+    .await?;
     let number = |key: &str| field(&body, key).and_then(|v| v.as_f64());
     let from_ms =
         number("from").ok_or_else(|| PollError::Relay("no range in /history".into()))? as i64;
@@ -288,14 +283,7 @@ async fn poll_round(
 
 /// `GET {base}/targets/{name}`: the ids of the variant's targets now.
 pub async fn targets(base: &str, name: &str) -> Result<Vec<String>, PollError> {
-    let res = Request::get(&format!("{base}/targets/{name}"))
-        .send()
-        .await
-        .map_err(|e| PollError::Unreachable(e.to_string()))?;
-    if !res.ok() {
-        return Err(PollError::Relay(error_text(res).await));
-    }
-    let body = json(res).await.map_err(PollError::Relay)?;
+    let body = get_json(&format!("{base}/targets/{name}")).await?;
     let ids = field(&body, "targets")
         .map(|v| Array::from(&v))
         .ok_or_else(|| PollError::Relay(format!("no target list for {name}")))?
@@ -334,6 +322,18 @@ pub async fn scrape(url: &str) -> Result<Answer, PollError> {
         scraped_at,
         duration_ms,
     })
+}
+
+/// `GET url`, read as JSON, or what went wrong.
+async fn get_json(url: &str) -> Result<JsValue, PollError> {
+    let res = Request::get(url)
+        .send()
+        .await
+        .map_err(|e| PollError::Unreachable(e.to_string()))?;
+    if !res.ok() {
+        return Err(PollError::Relay(error_text(res).await));
+    }
+    json(res).await.map_err(PollError::Relay)
 }
 
 async fn json(res: Response) -> Result<JsValue, String> {

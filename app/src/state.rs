@@ -119,10 +119,12 @@ pub enum HistorySource {
     None,
     /// Being loaded.
     Loading,
-    /// Loaded from the relay's store, from `from` (Unix ms) at `step` ms.
+    /// Loaded from the relay's store, `[from, to]` (Unix ms) at `step` ms.
     Loaded {
         /// The first step time.
         from: i64,
+        /// The last step time.
+        to: i64,
         /// Between rows, ms (live rows are a poll apart).
         step: i64,
     },
@@ -477,6 +479,18 @@ impl Dashboard {
     pub fn poll_ms(&self) -> u64 {
         self.refresh_ms()
             .unwrap_or_else(|| self.relay_refresh_ms.get())
+    }
+
+    /// How far apart the samples of a window starting at `start_ms` can
+    /// be: a poll apart, or a history step apart where the window reaches
+    /// into history. Charts look back over four of these (Grafana's
+    /// `$__rate_interval`), so a rate always has samples to work with.
+    pub fn resolution_ms(&self, start_ms: i64) -> u64 {
+        let poll = self.poll_ms();
+        match self.history.get() {
+            HistorySource::Loaded { to, step, .. } if start_ms <= to => poll.max(step as u64),
+            _ => poll,
+        }
     }
 
     /// [`Dashboard::refresh_ms`] without subscribing (for the poll loops).

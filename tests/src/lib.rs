@@ -27,7 +27,7 @@ use fantoccini::{
 };
 use serde_json::Value;
 use tokio::{net::TcpListener, sync::oneshot};
-use zai_dash_engine::units::NO_DATA;
+use zai_dash_engine::units::{self, NO_DATA};
 use zai_dash_server::{
     config::ServeConfig,
     demo::{Profile, Simulator},
@@ -272,6 +272,15 @@ impl Upstream {
 
 /// The expositions and the index of the next one to serve.
 type Script = Arc<(Vec<String>, AtomicUsize)>;
+
+/// The tokens panel's totals, by CSS class: input, output, cache read,
+/// cache write (the snapshot's `tokens_*` order).
+pub const TOKEN_TOTALS: [&str; 4] = [
+    "total-input",
+    "total-output",
+    "total-cache-read",
+    "total-cache-write",
+];
 
 /// The two variants every panel compares.
 pub const VARIANTS: [&str; 2] = ["production", "canary"];
@@ -857,6 +866,22 @@ impl Browser {
             }
         })
         .await
+    }
+
+    /// Waits until the tokens panel's four totals for `variant` read
+    /// `totals` ([`TOKEN_TOTALS`] order) as the app formats them.
+    pub async fn wait_for_token_totals(&self, variant: &str, totals: &[Option<f64>; 4]) {
+        for (class, total) in TOKEN_TOTALS.iter().zip(totals) {
+            let want = units::count(*total);
+            wait_for(&format!("{variant}'s {class} to read {want}"), || async {
+                let figures = self.figures("tokens", class).await?;
+                match figures.iter().find(|f| f.variant == variant) {
+                    Some(f) if f.value == want => Ok(()),
+                    _ => Err(format!("{figures:?}")),
+                }
+            })
+            .await;
+        }
     }
 
     /// Waits until chart `chart`'s legend has a line of each of

@@ -9,29 +9,24 @@ use zai_dash_engine::{
     buffer::Buffer,
     history::{self, History, Series, TargetHistory},
     snapshot::snapshot,
-    units,
 };
 use zai_dash_fixtures::prometheus::Prometheus;
-use zai_dash_server::{demo::Profile, prometheus::RAW_SERIES};
-
-/// The figures compared, as the tokens panel names them.
-const TOTALS: [&str; 4] = [
-    "total-input",
-    "total-output",
-    "total-cache-read",
-    "total-cache-write",
-];
+use zai_dash_server::{
+    demo::Profile,
+    prometheus::{Selector, query},
+};
 
 /// What the engine computes from Prometheus's own raw samples of the
-/// variant over `[from, to]` at `step`: the token totals, in [`TOTALS`]
-/// order.
+/// variant over `[from, to]` at `step`: the token totals, in
+/// [`TOKEN_TOTALS`](zai_dash_e2e::TOKEN_TOTALS) order.
 async fn expected_totals(
     prometheus: &Prometheus,
     from: i64,
     to: i64,
     step: i64,
 ) -> [Option<f64>; 4] {
-    let query = format!("{{__name__=~\"{RAW_SERIES}\",job=\"production\"}}");
+    // The relay's own fixed query, asked of Prometheus directly.
+    let query = query(&Selector::job("production"));
     let mut targets: BTreeMap<String, TargetHistory> = BTreeMap::new();
     for ((instance, name, labels), values) in prometheus.query_range(&query, from, to, step).await {
         let target = targets
@@ -62,21 +57,6 @@ async fn expected_totals(
     ]
 }
 
-/// Waits until the tokens panel's totals for production read `want`.
-async fn wait_for_totals(browser: &Browser, want: &[Option<f64>; 4]) {
-    for (class, total) in TOTALS.iter().zip(want) {
-        let want = units::count(*total);
-        wait_for(&format!("production's {class} to read {want}"), || async {
-            let figures = browser.figures("tokens", class).await?;
-            match figures.iter().find(|f| f.variant == "production") {
-                Some(f) if f.value == want => Ok(()),
-                _ => Err(format!("{figures:?}")),
-            }
-        })
-        .await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_to_a_past_range_opens_full_from_prometheus_and_a_reload_keeps_it() {
     let pods = [
@@ -103,10 +83,9 @@ async fn a_link_to_a_past_range_opens_full_from_prometheus_and_a_reload_keeps_it
         .await;
     assert_eq!(history::request(from, to), Some((from, to, step)));
     let expected = expected_totals(&prometheus, from, to, step).await;
-    assert!(
-        expected.iter().all(|t| t.is_some_and(|t| t > 0.0)),
-        "{expected:?}"
-    );
+    // Every total known (a 0 is a measured zero), input tokens flowing.
+    assert!(expected.iter().all(Option::is_some), "{expected:?}");
+    assert!(expected[0].is_some_and(|t| t > 0.0), "{expected:?}");
 
     let server = Server::start(&[
         "--refresh-ms",
@@ -121,10 +100,27 @@ async fn a_link_to_a_past_range_opens_full_from_prometheus_and_a_reload_keeps_it
     .await;
     // A colleague's snapshot link: a range before this browser existed.
     let browser = Browser::open_at(&server, &format!("/?from={from}&to={to}")).await;
-    wait_for_totals(&browser, &expected).await;
+    browser.wait_for_token_totals("production", &expected).await;
     let note = browser.attr("#history-note", "data-state").await;
     assert_eq!(note.as_deref(), Ok("loaded"));
 
     browser.client.refresh().await.expect("a reload");
-    wait_for_totals(&browser, &expected).await;
+    browser.wait_for_token_totals("production", &expected).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_opens_an_hour_window_with_an_hour_of_data() {
+    let server = Server::start(&["--demo", "--refresh-ms", "1000"]).await;
+    let browser = Browser::open_at(&server, "/?w=1h").await;
+    // Its pods have been running for a day: the hour is there at once, not
+    // after an hour of polling (a minute's slack for the grid's edges).
+    wait_for("the requests chart to span the hour", || async {
+        let drawn = browser.drawn("requests").await?;
+        (drawn.from > 0 && drawn.to - drawn.from >= 59 * 60_000)
+            .then_some(())
+            .ok_or(format!("{drawn:?}"))
+    })
+    .await;
+    let note = browser.attr("#history-note", "data-state").await;
+    assert_eq!(note.as_deref(), Ok("loaded"));
 }

@@ -104,25 +104,7 @@ async fn a_variants_totals_are_the_sum_of_its_pods_exact_totals() {
             .ok_or(format!("{state}: {targets}"))
     })
     .await;
-    for (class, total) in [
-        "total-input",
-        "total-output",
-        "total-cache-read",
-        "total-cache-write",
-    ]
-    .iter()
-    .zip(expected)
-    {
-        let want = units::count(total);
-        wait_for(&format!("production's {class} to read {want}"), || async {
-            let figures = browser.figures("tokens", class).await?;
-            match figures.iter().find(|f| f.variant == "production") {
-                Some(f) if f.value == want => Ok(()),
-                _ => Err(format!("{figures:?}")),
-            }
-        })
-        .await;
-    }
+    browser.wait_for_token_totals("production", &expected).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

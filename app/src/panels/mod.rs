@@ -191,7 +191,7 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
     let caches = StoredValue::new(HashMap::<String, Cache>::new());
     Memo::new(move |_| {
         let (start, end) = dashboard.range();
-        let grid = grid(start, end, dashboard.poll_ms() as i64);
+        let grid = grid(start, end, dashboard.resolution_ms(start) as i64);
         let shown = dashboard.shown();
         let both = shown.len() > 1;
         let mut lines = Vec::new();

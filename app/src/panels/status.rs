@@ -155,7 +155,7 @@ fn HistoryNote() -> impl IntoView {
         HistorySource::Pending => String::new(),
         HistorySource::Loading => "Loading history…".to_owned(),
         HistorySource::None => format!("No history store on the relay: {SINCE_OPENED}."),
-        HistorySource::Loaded { from, step } => format!(
+        HistorySource::Loaded { from, step, .. } => format!(
             "History from {} at one point per {} from the relay's store; live data every poll since the page opened.",
             theme::clock(from),
             units::age(step as f64 / 1000.0)
