@@ -303,13 +303,7 @@ pub fn relay_url(base: &str, name: &str, target: &str) -> String {
 /// same timestamp twice means the relay reused one scrape, which must not
 /// become two rows), or what went wrong.
 pub async fn scrape(url: &str) -> Result<Answer, PollError> {
-    let res = Request::get(url)
-        .send()
-        .await
-        .map_err(|e| PollError::Unreachable(e.to_string()))?;
-    if !res.ok() {
-        return Err(PollError::Relay(error_text(res).await));
-    }
+    let res = get(url).await?;
     let header = |name: &str| res.headers().get(name).and_then(|v| v.parse::<f64>().ok());
     let scraped_at = header("x-scrape-timestamp-ms");
     let duration_ms = header("x-scrape-duration-ms");
@@ -324,8 +318,9 @@ pub async fn scrape(url: &str) -> Result<Answer, PollError> {
     })
 }
 
-/// `GET url`, read as JSON, or what went wrong.
-async fn get_json(url: &str) -> Result<JsValue, PollError> {
+/// `GET url`: a successful answer, or what went wrong (the relay's JSON
+/// error when it gave one).
+async fn get(url: &str) -> Result<Response, PollError> {
     let res = Request::get(url)
         .send()
         .await
@@ -333,7 +328,12 @@ async fn get_json(url: &str) -> Result<JsValue, PollError> {
     if !res.ok() {
         return Err(PollError::Relay(error_text(res).await));
     }
-    json(res).await.map_err(PollError::Relay)
+    Ok(res)
+}
+
+/// `GET url`, read as JSON, or what went wrong.
+async fn get_json(url: &str) -> Result<JsValue, PollError> {
+    json(get(url).await?).await.map_err(PollError::Relay)
 }
 
 async fn json(res: Response) -> Result<JsValue, String> {

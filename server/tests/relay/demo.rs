@@ -129,26 +129,6 @@ fn last_step(step: i64) -> i64 {
     now.div_euclid(step) * step
 }
 
-/// `GET /history/{variant}` from `from` to `to` at `step`, answered 200.
-async fn history(relay: SocketAddr, variant: &str, from: i64, to: i64, step: i64) -> Value {
-    let url = format!("http://{relay}/history/{variant}?from={from}&to={to}&step={step}");
-    let (status, headers, text) = get(&url).await;
-    assert_eq!(status, 200, "{text}");
-    assert_eq!(headers["content-type"], "application/json");
-    assert_eq!(headers["cache-control"], "no-store");
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The ids of an answer's targets, in its order.
-fn ids(body: &Value) -> Vec<String> {
-    body["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// A target's series by name and labels.
 fn series(target: &Value) -> BTreeMap<(String, String), Vec<Option<f64>>> {
     target["series"]
@@ -179,15 +159,7 @@ async fn the_demo_has_a_day_of_past_per_pod_under_the_live_ids() {
     let to = last_step(STEP);
     let from = to - HOUR;
     let body = history(relay, "production", from, to, STEP).await;
-    assert_eq!(
-        (&body["variant"], &body["from"], &body["to"], &body["step"]),
-        (
-            &Value::from("production"),
-            &Value::from(from),
-            &Value::from(to),
-            &Value::from(STEP)
-        )
-    );
+    assert_range(&body, "production", from, to, STEP);
     let mut live = target_ids(relay, "production").await;
     live.sort();
     assert_eq!(ids(&body), live);

@@ -75,32 +75,13 @@ async fn history_is_prometheus_raw_series_per_pod_under_the_live_ids() {
         })
         .await;
 
-    let url = format!("http://{relay}/history/production?from={from}&to={to}&step={STEP}");
-    let (status, headers, text) = get(&url).await;
-    assert_eq!(status, 200, "{text}");
-    assert_eq!(headers["cache-control"], "no-store");
-    assert_eq!(headers["content-type"], "application/json");
-    let body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        (&body["variant"], &body["from"], &body["to"], &body["step"]),
-        (
-            &Value::from("production"),
-            &Value::from(from),
-            &Value::from(to),
-            &Value::from(STEP)
-        )
-    );
+    let body = history(relay, "production", from, to, STEP).await;
+    assert_range(&body, "production", from, to, STEP);
 
     // One target per pod, under the ids /targets gives them.
     let mut live = target_ids(relay, "production").await;
     live.sort();
-    let ids: Vec<&str> = body["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, live);
+    assert_eq!(ids(&body), live);
 
     // Each series' values are Prometheus's own at each step time; the
     // series the dashboard does not use are not asked for.

@@ -14,6 +14,7 @@ use std::{
 
 use axum::{Router, extract::Request, http::HeaderMap, response::IntoResponse};
 use flate2::{Compression, write::GzEncoder};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -496,5 +497,38 @@ pub async fn assert_history_refusals(relay: SocketAddr, from: i64, to: i64, step
     assert_eq!(
         (status, &body["error"]),
         (404, &serde_json::Value::from("unknown variant"))
+    );
+}
+
+/// `GET /history/{variant}` from `from` to `to` at `step`, answered 200.
+pub async fn history(relay: SocketAddr, variant: &str, from: i64, to: i64, step: i64) -> Value {
+    let url = format!("http://{relay}/history/{variant}?from={from}&to={to}&step={step}");
+    let (status, headers, text) = get(&url).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-store");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The ids of an answer's targets, in its order.
+pub fn ids(body: &Value) -> Vec<String> {
+    body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Asserts a `/history` answer covers exactly `from`..`to` at `step`.
+pub fn assert_range(body: &Value, variant: &str, from: i64, to: i64, step: i64) {
+    assert_eq!(
+        (&body["variant"], &body["from"], &body["to"], &body["step"]),
+        (
+            &Value::from(variant),
+            &Value::from(from),
+            &Value::from(to),
+            &Value::from(step)
+        )
     );
 }
