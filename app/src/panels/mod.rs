@@ -22,6 +22,7 @@ use zai_dash_engine::{
     buffer::{Buffer, EventKind},
     series::{self, Cache, Grid, Series},
     snapshot::{MetricSnapshot, snapshot},
+    units,
 };
 
 use crate::{
@@ -29,7 +30,7 @@ use crate::{
         Chart,
         data::{ChartData, Line, Marker, Unit},
     },
-    state::{Dashboard, VariantState, short_id},
+    state::{Dashboard, HistorySource, VariantState, short_id},
     theme::{series_color, status_color},
 };
 
@@ -217,7 +218,24 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
                 ));
             });
         }
+        markers.extend(resolution_marker(dashboard, start, end));
         chart_frame(start, end, &grid, lines, markers)
+    })
+}
+
+/// Where history (a row per query step) gives way to live data (a row per
+/// poll) inside `[start, end]`, as a grey mark on the time axis.
+fn resolution_marker(dashboard: Dashboard, start: i64, end: i64) -> Option<Marker> {
+    let HistorySource::Loaded { to, step, .. } = dashboard.history.get() else {
+        return None;
+    };
+    (start..=end).contains(&to).then(|| Marker {
+        t_ms: to,
+        color: "#94a3b8".to_owned(),
+        label: format!(
+            "history (a point per {}) before, live (a point per poll) after",
+            units::age(step as f64 / 1000.0)
+        ),
     })
 }
 
