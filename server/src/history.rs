@@ -107,14 +107,17 @@ impl fmt::Display for HistoryError {
             }
             HistoryError::Missing(name) => write!(f, "{name} is required (Unix milliseconds)"),
             HistoryError::Malformed(name) => {
-                write!(f, "{name} must be given once, as an integer of milliseconds")
+                write!(
+                    f,
+                    "{name} must be given once, as an integer of milliseconds"
+                )
             }
             HistoryError::StepNotOnLadder => write!(f, "step must be one of {STEP_LADDER_MS:?}"),
             HistoryError::Misaligned => f.write_str("from and to must be multiples of step"),
             HistoryError::Empty => f.write_str("from must be before to"),
-            HistoryError::OutsideRetention => {
-                f.write_str("the range is outside what Prometheus keeps (before now - retention, or in the future)")
-            }
+            HistoryError::OutsideRetention => f.write_str(
+                "the range is outside the history kept (before now - retention, or in the future)",
+            ),
             HistoryError::TooManyPoints { points } => write!(
                 f,
                 "{points} points per series; at most {MAX_POINTS}: a larger step or a shorter range"
