@@ -320,8 +320,8 @@ pub struct Extractor {
     key: String,
     /// The current process's start time, and earlier ones (newest last).
     starts: Vec<f64>,
-    /// The build the current process reports.
-    build: Option<Box<str>>,
+    /// The build (version, commit) the current process reports.
+    build: Option<(Box<str>, Box<str>)>,
 }
 
 impl Extractor {
@@ -449,19 +449,34 @@ impl Extractor {
         (!seen_before, seen_before)
     }
 
-    /// The build `scrape` reports, if it differs from the previous one's.
+    /// The build `scrape` reports, as "version (commit)", if it differs
+    /// from the previous one's (compared in place: this runs on every
+    /// scrape, and a build changes at a deploy).
     fn build_change(&mut self, scrape: &Scrape<'_>) -> Option<Box<str>> {
         let info = scrape
             .samples
             .iter()
             .find(|s| s.name == "zai_proxy_build_info")?;
         let version = info.labels.get("version").unwrap_or_default();
-        let build: Box<str> = match info.labels.get("commit") {
-            Some(commit) if !commit.is_empty() => format!("{version} ({commit})").into(),
-            _ => version.to_string().into(),
-        };
-        let previous = self.build.replace(build.clone());
-        previous.is_some_and(|p| p != build).then_some(build)
+        let commit = info.labels.get("commit").unwrap_or_default();
+        if let Some((v, c)) = &self.build
+            && **v == *version
+            && **c == *commit
+        {
+            return None;
+        }
+        let first = self
+            .build
+            .replace((version.as_ref().into(), commit.as_ref().into()))
+            .is_none();
+        if first {
+            return None;
+        }
+        Some(if commit.is_empty() {
+            version.as_ref().into()
+        } else {
+            format!("{version} ({commit})").into()
+        })
     }
 
     fn slot(&mut self, slot: Slot) -> usize {

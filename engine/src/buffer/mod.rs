@@ -169,8 +169,11 @@ impl Buffer {
         let store = &mut self.stores[i];
         let columns = store.columns.len();
         store.push(t_ms, scrape, self.retention_ms, self.max_rows)?;
-        self.columns_added += store.columns.len() - columns;
-        for slot in store.extractor.schema() {
+        let new = store.columns.len() - columns;
+        self.columns_added += new;
+        // Only a scrape that added columns can add slots (rare: a new
+        // status code, a new pod), so the merge stays off the usual push.
+        for slot in &store.extractor.schema()[columns..columns + new] {
             if !self.schema.contains(slot) {
                 self.schema.push(slot.clone());
             }
@@ -242,6 +245,11 @@ impl Buffer {
                 target: s.id.clone(),
                 kind,
             };
+            let mut deploys = s
+                .deploys
+                .iter()
+                .filter(|(t, _)| (start_ms..=end_ms).contains(t))
+                .peekable();
             for i in lo..hi {
                 let (flags, t) = (s.flags[i], s.times[i]);
                 if flags & FLIP != 0 {
@@ -251,14 +259,15 @@ impl Buffer {
                 } else if s.resets[i] > 0 {
                     events.push(event(t, EventKind::Reset));
                 }
+                // A deploy is seen at a row, after what happened there.
+                while let Some((d, build)) = deploys.next_if(|(d, _)| *d <= t) {
+                    events.push(event(*d, EventKind::Deploy(build.clone())));
+                }
             }
-            events.extend(
-                s.deploys
-                    .iter()
-                    .filter(|(t, _)| (start_ms..=end_ms).contains(t))
-                    .map(|(t, build)| event(*t, EventKind::Deploy(build.clone()))),
-            );
         }
+        // Each target's events are in time order, so this insertion sort
+        // only interleaves targets (a load-balanced URL flips on every row:
+        // thousands of events, already sorted).
         crate::sort_short_by(&mut events, |a, b| a.t_ms < b.t_ms);
         events
     }
