@@ -330,6 +330,16 @@ impl Extractor {
         Self::default()
     }
 
+    /// An extractor that knows `schema` (duplicates once) and no series:
+    /// the column layout of rows copied in whole (`Buffer::from_rows`).
+    pub(crate) fn with_schema(schema: Vec<Slot>) -> Self {
+        let mut extractor = Extractor::new();
+        for slot in schema {
+            extractor.slot(slot);
+        }
+        extractor
+    }
+
     /// The slots known so far, in column order.
     pub fn schema(&self) -> &[Slot] {
         &self.schema

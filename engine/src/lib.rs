@@ -29,9 +29,12 @@
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
 //! - [`view`]: the view in the URL (window, variants, refresh, ...), both
 //!   ways, with a notice for every bad parameter.
+//! - [`datalink`]: the rows of a window as text for a link that carries
+//!   its data, and back into buffers.
 
 pub mod buffer;
 pub mod clock;
+pub mod datalink;
 pub mod extract;
 pub mod format;
 pub mod history;

@@ -16,9 +16,11 @@
 
 use crate::{extract::Slot, parse::Scrape};
 
+mod rows;
 mod store;
 mod window;
 
+pub use rows::TargetRows;
 use store::{FLIP, RESTART, Store};
 pub use window::{Estimate, Window};
 
