@@ -4,11 +4,15 @@
 //! the view through `Dashboard::navigate`, so the URL always follows.
 
 use leptos::{ev, prelude::*};
-use zai_dash_engine::view::{REFRESH_CHOICES_MS, Range, Refresh, Variants, View, format_window};
+use zai_dash_engine::{
+    datalink::Writer,
+    view::{REFRESH_CHOICES_MS, Range, Refresh, Variants, View, format_window},
+};
 
 use crate::{
     crash::CrashLog,
-    state::{Dashboard, WINDOWS},
+    datalink, panels,
+    state::{Dashboard, HistorySource, WINDOWS},
     theme,
 };
 
@@ -154,39 +158,104 @@ fn RefreshSelect() -> impl IntoView {
     }
 }
 
-/// "Copy live link" and "Copy snapshot link" (the range on screen as
-/// absolute times, so the recipient sees the same data window later).
-/// The link is also shown, selected, for browsers without clipboard access.
+/// "Copy live link", "Copy snapshot link" (the range on screen as
+/// absolute times, so the recipient sees the same data window later) and
+/// "Copy snapshot with data" (that link carrying the window's data in its
+/// fragment, so it opens with no relay). The link is also shown, selected,
+/// for browsers without clipboard access, with what was copied.
 #[component]
 fn CopyLinks() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
-    let shown = RwSignal::new(None::<String>);
+    let shown = RwSignal::new(None::<(String, String)>);
+    let snapshot_view = move || {
+        let mut view = dashboard.view.get_untracked();
+        let (from, to) = dashboard.range_untracked();
+        view.range = Range::Fixed { from, to };
+        view
+    };
     let copy = move |snapshot: bool| {
         let mut view = dashboard.view.get_untracked();
         if snapshot {
-            let (from, to) = dashboard.range_untracked();
-            view.range = Range::Fixed { from, to };
+            view = snapshot_view();
         } else if !view.is_live() {
             view.range = Range::Live(dashboard.live_window_ms.get_untracked());
         }
         let link = absolute_link(&view);
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(&link);
-        }
-        shown.set(Some(link));
+        let note = if snapshot {
+            "copied the link to this range"
+        } else {
+            "copied the live link"
+        };
+        copy_text(&link);
+        shown.set(Some((link, note.to_owned())));
+    };
+    let copy_data = move |_| {
+        let plain = absolute_link(&snapshot_view());
+        let text = untrack(|| data_text(dashboard));
+        leptos::task::spawn_local(async move {
+            let (link, note) = match datalink::pack(&text).await {
+                Ok(fragment) if plain.len() + 1 + fragment.len() <= datalink::MAX_LINK_CHARS => {
+                    let link = format!("{plain}#{fragment}");
+                    let note = format!(
+                        "copied a link carrying this window's data ({} KB)",
+                        link.len().div_ceil(1000)
+                    );
+                    (link, note)
+                }
+                Ok(fragment) => {
+                    let note = format!(
+                        "this window's data needs a {} KB link, more than the {} KB a link may \
+                         hold: copied the plain link to the range instead (it opens from the \
+                         relay's history); a shorter window fits",
+                        (plain.len() + fragment.len()).div_ceil(1000),
+                        datalink::MAX_LINK_CHARS / 1000
+                    );
+                    (plain, note)
+                }
+                Err(e) => {
+                    let note = format!(
+                        "could not pack the data ({e}): copied the plain link to the range instead"
+                    );
+                    (plain, note)
+                }
+            };
+            copy_text(&link);
+            shown.set(Some((link, note)));
+        });
     };
     view! {
         <button id="copy-live" on:click=move |_| copy(false)>"copy live link"</button>
         <button id="copy-snapshot" on:click=move |_| copy(true)>"copy snapshot link"</button>
+        <button id="copy-data" on:click=copy_data>"copy snapshot with data"</button>
         {move || {
             shown
                 .get()
-                .map(|link| {
+                .map(|(link, note)| {
                     view! {
                         <input id="copied-link" class="copied-link" readonly prop:value=link />
+                        <span id="copy-note" class="copy-note" role="status">{note}</span>
                     }
                 })
         }}
+    }
+}
+
+/// The data-link text of the window on screen: the shown variants' rows,
+/// one per point of the charts drawing them.
+fn data_text(dashboard: Dashboard) -> String {
+    let (from, to) = dashboard.range();
+    let grid = panels::grid(from, to, dashboard.resolution_ms(from) as i64);
+    let mut writer = Writer::new(js_sys::Date::now() as i64, (from, to), &grid);
+    for variant in dashboard.shown() {
+        variant.with_buffer(|buffer| writer.variant(&variant.name.get_value(), buffer));
+    }
+    writer.finish()
+}
+
+/// Puts `text` on the clipboard, where the browser allows it.
+fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
     }
 }
 
@@ -209,24 +278,36 @@ fn absolute_link(view: &View) -> String {
     }
 }
 
-/// LIVE, or PAUSED with the range shown; click (or Esc) returns to live.
+/// LIVE, PAUSED with the range shown, or SNAPSHOT (a data link's); click
+/// (or Esc) returns to live.
 #[component]
 pub fn LiveBadge() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let crash = expect_context::<CrashLog>();
+    let snapshot = move || match dashboard.history.get() {
+        HistorySource::Snapshot { copied, .. } => Some(copied),
+        _ => None,
+    };
     let state = move || {
         if crash.shown() {
             "error"
+        } else if snapshot().is_some() {
+            "snapshot"
         } else if dashboard.view.with(View::is_live) {
             "live"
         } else {
             "paused"
         }
     };
-    let text = move || match (crash.shown(), dashboard.view.with(|v| v.range)) {
-        (true, _) => "⚠ INTERNAL ERROR (see above)".to_owned(),
-        (false, Range::Live(_)) => "● LIVE".to_owned(),
-        (false, Range::Fixed { from, to }) => format!(
+    let text = move || match (crash.shown(), snapshot(), dashboard.view.with(|v| v.range)) {
+        (true, ..) => "⚠ INTERNAL ERROR (see above)".to_owned(),
+        (false, Some(_), Range::Fixed { from, to }) => format!(
+            "▣ SNAPSHOT {} – {} (Esc for live)",
+            theme::date_time(from),
+            theme::clock(to)
+        ),
+        (false, _, Range::Live(_)) => "● LIVE".to_owned(),
+        (false, None, Range::Fixed { from, to }) => format!(
             "❚❚ PAUSED {}–{} (Esc or double-click for live)",
             theme::clock(from),
             theme::clock(to)

@@ -1,4 +1,5 @@
-//! Talks to the relay: `GET /api/variants` once, then one poll loop per
+//! Talks to the relay (unless the page was opened on a link that carries
+//! its data, see [`crate::datalink`]): `GET /api/variants` once, then one poll loop per
 //! variant, each independent so that a slow or failing variant never
 //! delays the other. A variant is a set of targets (its pods): each round
 //! asks `GET /targets/{name}` which there are now (they change when pods
@@ -16,10 +17,13 @@ use wasm_bindgen::JsValue;
 
 use zai_dash_engine::{
     history::{self, History, Series, TargetHistory},
-    view::parse_relay,
+    view::{Notice, parse_relay},
 };
 
-use crate::state::{Answer, Dashboard, HistorySource, PollError, VariantState};
+use crate::{
+    datalink,
+    state::{Answer, Dashboard, HistorySource, PollError, VariantState},
+};
 
 /// What `/api/variants` says.
 pub struct VariantList {
@@ -42,6 +46,16 @@ const HIDDEN_POLL_MS: u64 = 30_000;
 pub fn start(dashboard: Dashboard) {
     let blocked = watch_csp(dashboard);
     leptos::task::spawn_local(async move {
+        match datalink::opened().await {
+            Some(Ok(contents)) => return dashboard.open_snapshot(contents),
+            Some(Err(e)) => dashboard.notices.update(|n| {
+                n.push(Notice {
+                    key: "#data".into(),
+                    message: format!("{e}: showing the range from the relay instead"),
+                })
+            }),
+            None => {}
+        }
         let base = match dashboard.view.with_untracked(|v| v.relay.clone()) {
             Some(base) => base,
             None => configured_relay().await.unwrap_or_default(),

@@ -16,6 +16,8 @@
 //! - [`chart`]: the canvas chart every panel uses; [`theme`]: colours.
 //! - [`controls`] and [`url`]: the controls, shortcuts and notices, and the
 //!   address bar they keep in step with the view.
+//! - [`datalink`]: "copy snapshot with data" and opening such a link: the
+//!   window's data in the URL fragment, shown with no relay.
 //! - [`crash`]: the panic hook, its banner, and the recovery that rebuilds
 //!   everything derived from the buffers without a reload.
 //! - `bench` (feature `bench`): the browser benchmark, at `?bench`.
@@ -28,6 +30,7 @@ pub mod bench;
 pub mod chart;
 pub mod controls;
 pub mod crash;
+pub mod datalink;
 pub mod fetch;
 pub mod panels;
 pub mod state;

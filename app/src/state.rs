@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use zai_dash_engine::{
     buffer::Buffer,
     clock::ClockSync,
+    datalink::Contents,
     history::History,
     parse,
     view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
@@ -57,6 +58,8 @@ pub enum Condition {
     Stale,
     /// No target answered the last poll.
     Down,
+    /// A recorded copy from a data link: neither live nor stale.
+    Snapshot,
 }
 
 impl Condition {
@@ -68,6 +71,7 @@ impl Condition {
             Condition::Partial => "partial",
             Condition::Stale => "stale",
             Condition::Down => "down",
+            Condition::Snapshot => "snapshot",
         }
     }
 }
@@ -130,6 +134,14 @@ pub enum HistorySource {
     },
     /// The relay could not give it; live data still comes.
     Failed(String),
+    /// Everything on screen came with the link the page was opened on
+    /// ("copy snapshot with data"); no relay is asked for anything.
+    Snapshot {
+        /// When the link was copied, Unix ms.
+        copied: i64,
+        /// How far apart its rows may be, ms.
+        step: i64,
+    },
 }
 
 /// One variant: its name, buffer (a store per target) and health.
@@ -160,9 +172,14 @@ const MAX_FAILURES: usize = 500;
 impl VariantState {
     /// A variant with an empty buffer.
     pub fn new(name: String) -> Self {
+        Self::recorded(name, Buffer::default())
+    }
+
+    /// A variant whose data is `buffer` (from a data link).
+    pub fn recorded(name: String, buffer: Buffer) -> Self {
         VariantState {
             name: StoredValue::new(name),
-            buffer: StoredValue::new(Buffer::default()),
+            buffer: StoredValue::new(buffer),
             version: RwSignal::new(0),
             health: RwSignal::new(Health::Waiting),
             targets: RwSignal::new(Vec::new()),
@@ -421,6 +438,11 @@ impl Dashboard {
     fn change_view(&self, change: impl FnOnce(&mut View), push: bool) {
         let mut view = self.view.get_untracked();
         change(&mut view);
+        if view.is_live() && self.is_snapshot() {
+            // A snapshot has no live data: live is the relay's, anew.
+            url::open_live(&view);
+            return;
+        }
         url::write(&view, push);
         self.show(view);
     }
@@ -464,6 +486,28 @@ impl Dashboard {
         }
     }
 
+    /// Shows what a data link carried, instead of asking a relay.
+    pub fn open_snapshot(&self, contents: Contents) {
+        self.history.set(HistorySource::Snapshot {
+            copied: contents.copied_ms,
+            step: contents.step_ms,
+        });
+        self.data_clock.set(contents.to_ms as f64);
+        self.variants.set(
+            contents
+                .variants
+                .into_iter()
+                .map(|(name, buffer)| VariantState::recorded(name, buffer))
+                .collect(),
+        );
+    }
+
+    /// Whether the page shows a data link's snapshot.
+    pub fn is_snapshot(&self) -> bool {
+        self.history
+            .with_untracked(|h| matches!(h, HistorySource::Snapshot { .. }))
+    }
+
     /// The poll interval in force: the URL's, else the relay's; `None`
     /// when refresh is off.
     pub fn refresh_ms(&self) -> Option<u64> {
@@ -489,6 +533,7 @@ impl Dashboard {
         let poll = self.poll_ms();
         match self.history.get() {
             HistorySource::Loaded { to, step, .. } if start_ms <= to => poll.max(step as u64),
+            HistorySource::Snapshot { step, .. } => step as u64,
             _ => poll,
         }
     }
@@ -527,6 +572,12 @@ impl Dashboard {
 
     /// How a variant reads now.
     pub fn condition(&self, variant: &VariantState) -> Condition {
+        if self
+            .history
+            .with(|h| matches!(h, HistorySource::Snapshot { .. }))
+        {
+            return Condition::Snapshot;
+        }
         let last_ok = variant.last_ok_ms.get();
         let some_down = variant
             .targets

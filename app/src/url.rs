@@ -15,7 +15,21 @@ pub fn read() -> (View, Vec<Notice>) {
     View::from_query(&search)
 }
 
-/// Puts `view` in the address bar; `push` adds a history entry.
+/// Leaves this page for `view` from the relay (a data link's page has no
+/// relay to go live with): the same address without the fragment.
+pub fn open_live(view: &View) {
+    if let Some(window) = web_sys::window() {
+        let location = window.location();
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let url = format!("{path}?{}", view.to_query());
+        if location.set_href(&url).is_err() {
+            leptos::logging::warn!("could not open {url}");
+        }
+    }
+}
+
+/// Puts `view` in the address bar (keeping the fragment, where a data
+/// link's data is); `push` adds a history entry.
 pub fn write(view: &View, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
@@ -34,7 +48,8 @@ pub fn write(view: &View, push: bool) {
         return;
     }
     let path = location.pathname().unwrap_or_else(|_| "/".into());
-    let url = format!("{path}{wanted}");
+    let hash = location.hash().unwrap_or_default();
+    let url = format!("{path}{wanted}{hash}");
     let result = if push {
         history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
     } else {

@@ -6,13 +6,15 @@
 //! What travels is each variant's buffer rows over the window (see
 //! [`Buffer::rows`]), thinned to one row per chart point, as versioned
 //! text; the app compresses it with the browser's own `CompressionStream`
-//! and base64url-encodes it behind `#d1.`. Reading it back rebuilds the
+//! and base64url-encodes it behind `#d1.`. Reading it back ([`decode`]) rebuilds the
 //! buffers, so every panel is computed by the same engine code as live.
 //!
-//! Counters are written as differences from the row before, which are
-//! small and repetitive and compress several times better than the totals;
-//! a difference that would not add back to the exact total in floating
-//! point is written whole, so the copy is exact.
+//! Counters are written as whole-number differences from the row before,
+//! which are small and repetitive and compress several times better than
+//! the totals; any other value (a float sum, a gauge) is written whole as
+//! its IEEE 754 bits in hex, so the copy is exact. Neither needs float
+//! formatting or parsing, which would add core's Grisu/Dragon4 code (about
+//! 7 KB gzip) to the app for this alone (see `units::fixed`).
 
 use std::fmt::{self, Write};
 
@@ -85,31 +87,50 @@ pub fn payload(hash: &str) -> Option<Result<&str, Error>> {
     })
 }
 
-/// The text for the window `[from_ms, to_ms]` drawn on `grid`: every
-/// variant's rows from one lookback before the window (so its first points
-/// have rates) to its end, at most one per grid step.
-pub fn encode(
-    copied_ms: i64,
-    (from_ms, to_ms): (i64, i64),
-    grid: &Grid,
-    variants: &[(&str, &Buffer)],
-) -> String {
-    let mut out = format!(
-        "{MAGIC} {VERSION}\ncopied {copied_ms}\nrange {from_ms} {to_ms} {}\n",
-        grid.step_ms
-    );
-    for (name, buffer) in variants {
+/// Writes the text for the window `[from_ms, to_ms]` drawn on a grid, a
+/// variant at a time: each variant's rows from one lookback before the
+/// window (so its first points have rates) to its end, at most one per
+/// grid step.
+pub struct Writer {
+    text: String,
+    range: (i64, i64),
+    lookback_ms: i64,
+    step_ms: i64,
+}
+
+impl Writer {
+    /// A link copied at `copied_ms` of `range` as drawn on `grid`.
+    pub fn new(copied_ms: i64, range: (i64, i64), grid: &Grid) -> Writer {
+        let (from_ms, to_ms) = range;
+        Writer {
+            text: format!(
+                "{MAGIC} {VERSION}\ncopied {copied_ms}\nrange {from_ms} {to_ms} {}\n",
+                grid.step_ms
+            ),
+            range,
+            lookback_ms: grid.lookback_ms,
+            step_ms: grid.step_ms,
+        }
+    }
+
+    /// Adds the variant `name`'s rows.
+    pub fn variant(&mut self, name: &str, buffer: &Buffer) {
+        let out = &mut self.text;
         let schema = buffer.schema();
         let _ = write!(out, "variant {}\nschema", escape(name));
         for slot in schema {
             let _ = write!(out, " {}", slot_name(slot));
         }
         out.push('\n');
-        for t in buffer.rows((from_ms, to_ms), grid.lookback_ms, grid.step_ms) {
-            write_target(&mut out, schema, &t);
+        for t in buffer.rows(self.range, self.lookback_ms, self.step_ms) {
+            write_target(out, schema, &t);
         }
     }
-    out
+
+    /// The text.
+    pub fn finish(self) -> String {
+        self.text
+    }
 }
 
 fn write_target(out: &mut String, schema: &[Slot], t: &TargetRows) {
@@ -146,24 +167,28 @@ fn line<T: fmt::Display>(out: &mut String, key: &str, items: impl Iterator<Item 
     out.push('\n');
 }
 
-/// A column's values: `n` for absent, `=v` for a whole value, else the
-/// difference from the previous value (exact: checked by adding it back).
+/// A column's values: `n` for absent, `x` and the hex bits for a whole
+/// value, else the whole-number difference from the previous value (exact:
+/// checked by adding it back).
 fn write_values(out: &mut String, column: &[f64]) {
     let mut prev = f64::NAN;
     for &v in column {
         let delta = v - prev;
         if v.is_nan() {
             out.push_str(" n");
-        } else if prev.is_finite() && (prev + delta).to_bits() == v.to_bits() {
-            let _ = write!(out, " {delta}");
+        } else if delta.fract() == 0.0
+            && delta.abs() < 1e15
+            && (prev + delta as i64 as f64).to_bits() == v.to_bits()
+        {
+            let _ = write!(out, " {}", delta as i64);
         } else {
-            let _ = write!(out, " ={v}");
+            let _ = write!(out, " x{:x}", v.to_bits());
         }
         prev = v;
     }
 }
 
-/// Reads the text [`encode`] wrote.
+/// Reads the text a [`Writer`] wrote.
 pub fn decode(text: &str) -> Result<Contents, Error> {
     let mut r = Reader {
         lines: text.lines().peekable(),
@@ -173,27 +198,24 @@ pub fn decode(text: &str) -> Result<Contents, Error> {
     if head != VERSION.to_string() {
         return Err(Error::Version(head.to_owned()));
     }
-    let copied = r.next("copied ")?;
-    let copied: Vec<i64> = r.numbers(copied, 10)?;
-    let range = r.next("range ")?;
-    let range: Vec<i64> = r.numbers(range, 10)?;
+    let copied = r.numbers("copied ", 10)?;
+    let range = r.numbers("range ", 10)?;
     let (&[copied_ms], &[from_ms, to_ms, step_ms]) = (copied.as_slice(), range.as_slice()) else {
-        return Err(r.error("expected the copied time and the range"));
+        return Err(r.fail("expected the copied time and the range"));
     };
     let mut variants = Vec::new();
     while r.lines.peek().is_some() {
         let name = r.next("variant ")?;
-        let name = unescape(name).ok_or_else(|| r.error("bad variant name"))?;
-        let schema: Vec<Slot> = r
-            .next("schema")?
-            .split_whitespace()
-            .map(|s| parse_slot(s).ok_or_else(|| r.error(&format!("unknown slot {s}"))))
-            .collect::<Result<_, _>>()?;
+        let name = unescape(name).ok_or_else(|| r.fail("bad variant name"))?;
+        let mut schema = Vec::new();
+        for word in r.next("schema")?.split_whitespace() {
+            schema.push(parse_slot(word).ok_or_else(|| r.fail("unknown slot"))?);
+        }
         let mut targets = Vec::new();
         while let Some(id) = r.next_if("target ") {
             targets.push(read_target(&mut r, id, &schema)?);
         }
-        let buffer = Buffer::from_rows(schema, targets).map_err(|e| r.error(&e))?;
+        let buffer = Buffer::from_rows(schema, targets).map_err(|e| r.fail(e))?;
         variants.push((name, buffer));
     }
     Ok(Contents {
@@ -213,16 +235,21 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn error(&self, what: &str) -> Error {
+    /// What is wrong at the line last read.
+    #[cold]
+    fn fail(&self, what: &str) -> Error {
         Error::Malformed(format!("line {}: {what}", self.at))
     }
 
     /// The rest of the next line, which must start with `key`.
     fn next(&mut self, key: &str) -> Result<&'a str, Error> {
         self.at += 1;
-        let line = self.lines.next().ok_or_else(|| self.error("cut short"))?;
-        line.strip_prefix(key)
-            .ok_or_else(|| self.error(&format!("expected {}", key.trim())))
+        match self.lines.next() {
+            Some(line) => line
+                .strip_prefix(key)
+                .ok_or_else(|| self.fail("unexpected line")),
+            None => Err(self.fail("cut short")),
+        }
     }
 
     /// The rest of the next line if it starts with `key`.
@@ -233,58 +260,59 @@ impl<'a> Reader<'a> {
         Some(rest)
     }
 
-    /// `rest`'s words as numbers in `radix`.
-    fn numbers<T: TryFrom<i64>>(&self, rest: &str, radix: u32) -> Result<Vec<T>, Error> {
-        rest.split_whitespace()
-            .map(|s| {
-                i64::from_str_radix(s, radix)
-                    .ok()
-                    .and_then(|v| T::try_from(v).ok())
-            })
-            .collect::<Option<_>>()
-            .ok_or_else(|| self.error("not a number"))
+    /// The next line, which must start with `key`, as numbers in `radix`.
+    fn numbers(&mut self, key: &str, radix: u32) -> Result<Vec<i64>, Error> {
+        let rest = self.next(key)?;
+        let mut numbers = Vec::new();
+        for word in rest.split_whitespace() {
+            let n = i64::from_str_radix(word, radix).map_err(|_| self.fail("not a number"))?;
+            numbers.push(n);
+        }
+        Ok(numbers)
+    }
+
+    /// [`Reader::numbers`], each one fitting a `T`.
+    fn small<T: TryFrom<i64>>(&mut self, key: &str, radix: u32) -> Result<Vec<T>, Error> {
+        let numbers = self.numbers(key, radix)?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for n in numbers {
+            out.push(T::try_from(n).map_err(|_| self.fail("number out of range"))?);
+        }
+        Ok(out)
     }
 }
 
 /// One target's lines, after its `target` line (`id`).
 fn read_target(r: &mut Reader<'_>, id: &str, schema: &[Slot]) -> Result<TargetRows, Error> {
-    let id = unescape(id).ok_or_else(|| r.error("bad target id"))?;
-    let slots = r.next("slots")?;
-    let slots = r
-        .numbers::<usize>(slots, 10)?
-        .into_iter()
-        .map(|i| {
+    let id = unescape(id).ok_or_else(|| r.fail("bad target id"))?;
+    let mut slots = Vec::new();
+    for i in r.small::<usize>("slots", 10)? {
+        slots.push(
             schema
                 .get(i)
                 .cloned()
-                .ok_or_else(|| r.error("no such slot"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let deltas = r.next("times")?;
-    let mut times: Vec<i64> = r.numbers(deltas, 10)?;
+                .ok_or_else(|| r.fail("no such slot"))?,
+        );
+    }
+    let mut times = r.numbers("times", 10)?;
     for i in 1..times.len() {
         times[i] = times[i - 1]
             .checked_add(times[i])
-            .ok_or_else(|| r.error("time out of range"))?;
+            .ok_or_else(|| r.fail("time out of range"))?;
     }
-    let families = r.next("families")?;
-    let families = r.numbers(families, 16)?;
-    let resets = r.next("resets")?;
-    let resets = r.numbers(resets, 10)?;
-    let flags = r.next("flags")?;
-    let flags = r.numbers(flags, 10)?;
+    let families = r.small("families", 16)?;
+    let resets = r.small("resets", 10)?;
+    let flags = r.small("flags", 10)?;
     let mut deploys = Vec::new();
     while let Some(deploy) = r.next_if("deploy ") {
-        let (t, build) = deploy
-            .split_once(' ')
-            .ok_or_else(|| r.error("bad deploy"))?;
-        let t = t.parse().map_err(|_| r.error("bad deploy time"))?;
-        deploys.push((t, unescape(build).ok_or_else(|| r.error("bad build"))?));
+        let (t, build) = deploy.split_once(' ').ok_or_else(|| r.fail("bad deploy"))?;
+        let t = t.parse().map_err(|_| r.fail("bad deploy time"))?;
+        deploys.push((t, unescape(build).ok_or_else(|| r.fail("bad build"))?));
     }
     let mut columns = Vec::with_capacity(slots.len());
     for _ in 0..slots.len() {
         let values = r.next("column")?;
-        columns.push(read_values(values).ok_or_else(|| r.error("bad value"))?);
+        columns.push(read_values(values).ok_or_else(|| r.fail("bad value"))?);
     }
     Ok(TargetRows {
         id,
@@ -298,25 +326,25 @@ fn read_target(r: &mut Reader<'_>, id: &str, schema: &[Slot]) -> Result<TargetRo
     })
 }
 
+/// A column's values as [`write_values`] wrote them.
 fn read_values(rest: &str) -> Option<Vec<f64>> {
     let mut prev = f64::NAN;
-    rest.split_whitespace()
-        .map(|s| {
-            let v = match s {
-                "n" => f64::NAN,
-                _ => match s.strip_prefix('=') {
-                    Some(whole) => whole.parse().ok()?,
-                    None if prev.is_finite() => prev + s.parse::<f64>().ok()?,
-                    None => return None,
-                },
-            };
-            prev = v;
-            Some(v)
-        })
-        .collect()
+    let mut values = Vec::new();
+    for word in rest.split_whitespace() {
+        let v = match word.strip_prefix('x') {
+            Some(bits) => f64::from_bits(u64::from_str_radix(bits, 16).ok()?),
+            None if word == "n" => f64::NAN,
+            None if prev.is_finite() => prev + word.parse::<i64>().ok()? as f64,
+            None => return None,
+        };
+        values.push(v);
+        prev = v;
+    }
+    Some(values)
 }
 
-/// A slot as one word, e.g. `requests/200`, `duration/le=0.5`, `tokens/input`.
+/// A slot as one word, e.g. `requests/200`, `tokens/input`, or
+/// `duration/le3fe0000000000000` (the bucket bound's bits: 0.5).
 fn slot_name(slot: &Slot) -> String {
     let hist = |h: &Histogram| match h {
         Histogram::Duration => "duration",
@@ -325,7 +353,7 @@ fn slot_name(slot: &Slot) -> String {
     };
     match slot {
         Slot::Requests(code) => format!("requests/{}", escape(code)),
-        Slot::Hist(h, HistPart::Bucket(le)) => format!("{}/le={}", hist(h), f64::from_bits(*le)),
+        Slot::Hist(h, HistPart::Bucket(le)) => format!("{}/le{le:x}", hist(h)),
         Slot::Hist(h, HistPart::Sum) => format!("{}/sum", hist(h)),
         Slot::Hist(h, HistPart::Count) => format!("{}/count", hist(h)),
         Slot::Tokens(d) => format!("tokens/{}", d.label()),
@@ -355,7 +383,7 @@ fn parse_slot(word: &str) -> Option<Slot> {
         let part = match arg {
             "sum" => HistPart::Sum,
             "count" => HistPart::Count,
-            _ => HistPart::Bucket(arg.strip_prefix("le=")?.parse::<f64>().ok()?.to_bits()),
+            _ => HistPart::Bucket(u64::from_str_radix(arg.strip_prefix("le")?, 16).ok()?),
         };
         Some(Slot::Hist(h, part))
     };

@@ -5,7 +5,7 @@
 
 use zai_dash_engine::{
     buffer::{Buffer, EventKind},
-    datalink::{self, Error},
+    datalink::{self, Error, Writer},
     extract::{Histogram, Slot},
     parse::parse,
     series::Grid,
@@ -85,8 +85,17 @@ fn reading(buffer: &Buffer, from: i64, to: i64) -> String {
     )
 }
 
+/// The text of a link copied at `copied` carrying `variants`.
+fn encode(copied: i64, range: (i64, i64), grid: &Grid, variants: &[(&str, &Buffer)]) -> String {
+    let mut writer = Writer::new(copied, range, grid);
+    for (name, buffer) in variants {
+        writer.variant(name, buffer);
+    }
+    writer.finish()
+}
+
 fn round_trip(buffer: &Buffer, from: i64, to: i64, grid: &Grid) -> Buffer {
-    let text = datalink::encode(42, (from, to), grid, &[("production", buffer)]);
+    let text = encode(42, (from, to), grid, &[("production", buffer)]);
     let mut contents = datalink::decode(&text).expect("its own text reads back");
     assert_eq!(
         (contents.copied_ms, contents.from_ms, contents.to_ms),
@@ -196,7 +205,7 @@ fn a_data_link_fragment_names_its_version() {
 fn damaged_or_newer_data_is_refused_with_the_reason() {
     let buffer = two_pods(10);
     let grid = Grid::new(T0, T0 + 50_000, 200, 5_000);
-    let text = datalink::encode(1, (T0, T0 + 50_000), &grid, &[("canary", &buffer)]);
+    let text = encode(1, (T0, T0 + 50_000), &grid, &[("canary", &buffer)]);
 
     let newer = text.replacen("zai-dash data 1", "zai-dash data 2", 1);
     assert_eq!(
@@ -208,14 +217,14 @@ fn damaged_or_newer_data_is_refused_with_the_reason() {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("{text:?} was read"),
     };
-    assert_eq!(message("hello"), "line 1: expected zai-dash data");
+    assert_eq!(message("hello"), "line 1: unexpected line");
     // Cut anywhere inside a target: the line that is missing is named.
     let cut = &text[..text.find("resets").unwrap()];
     assert!(message(cut).ends_with("cut short"), "{}", message(cut));
-    let garbled = text.replacen("column ", "column x", 1);
+    let garbled = text.replacen("column ", "column y", 1);
     assert!(message(&garbled).ends_with("bad value"));
     let unknown = text.replacen("schema ", "schema bogus/slot ", 1);
-    assert!(message(&unknown).contains("unknown slot bogus/slot"));
+    assert!(message(&unknown).ends_with("unknown slot"));
     let shuffled = text.replacen("times ", "times 1 -5 ", 1);
     assert!(
         message(&shuffled).contains("do not"),
@@ -238,7 +247,7 @@ fn names_with_spaces_slashes_and_non_ascii_survive() {
         .push_target("pod a/ü", T0 + 5_000, &parse(&text(4)))
         .unwrap();
     let grid = Grid::new(T0, T0 + 5_000, 200, 5_000);
-    let encoded = datalink::encode(0, (T0, T0 + 5_000), &grid, &[("can ary", &buffer)]);
+    let encoded = encode(0, (T0, T0 + 5_000), &grid, &[("can ary", &buffer)]);
     let contents = datalink::decode(&encoded).unwrap();
     let (name, copy) = &contents.variants[0];
     assert_eq!(name, "can ary");

@@ -97,6 +97,9 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
         })
     };
     let age = move || {
+        if let HistorySource::Snapshot { copied, .. } = dashboard.history.get() {
+            return format!("copied {}", theme::clock(copied));
+        }
         variant.last_ok_ms.get().map_or_else(
             || "no data yet".to_owned(),
             |t| {
@@ -161,12 +164,19 @@ fn HistoryNote() -> impl IntoView {
             units::age(step as f64 / 1000.0)
         ),
         HistorySource::Failed(e) => format!("History unavailable ({e}): {SINCE_OPENED}."),
+        HistorySource::Snapshot { copied, step } => format!(
+            "Snapshot copied {} with its data (a point per {}): no relay was asked; \
+             Esc opens the live dashboard.",
+            theme::date_time(copied),
+            units::age(step as f64 / 1000.0)
+        ),
     };
     let state = move || match dashboard.history.get() {
         HistorySource::Pending | HistorySource::Loading => "loading",
         HistorySource::None => "none",
         HistorySource::Loaded { .. } => "loaded",
         HistorySource::Failed(_) => "failed",
+        HistorySource::Snapshot { .. } => "snapshot",
     };
     view! { <p class="history-note" id="history-note" data-state=state>{text}</p> }
 }

@@ -67,7 +67,7 @@ impl Buffer {
     /// id starts a new target instead of stitching onto counters it never
     /// saw. Fails when the rows do not fit together (lengths differ, times
     /// do not increase, a column has no slot in `schema`).
-    pub fn from_rows(schema: Vec<Slot>, targets: Vec<TargetRows>) -> Result<Buffer, String> {
+    pub fn from_rows(schema: Vec<Slot>, targets: Vec<TargetRows>) -> Result<Buffer, &'static str> {
         let mut buffer = Buffer::default();
         for t in targets {
             let n = t.times.len();
@@ -76,19 +76,19 @@ impl Buffer {
                 || t.columns.len() != t.slots.len()
                 || t.columns.iter().any(|c| c.len() != n)
             {
-                return Err(format!("target {}: its rows do not line up", t.id));
+                return Err("a target's rows do not line up");
             }
             if t.times.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(format!("target {}: row times do not increase", t.id));
+                return Err("a target's row times do not increase");
             }
-            if let Some(slot) = t.slots.iter().find(|s| !schema.contains(s)) {
-                return Err(format!("target {}: {slot:?} is not in the schema", t.id));
+            if t.slots.iter().any(|s| !schema.contains(s)) {
+                return Err("a target has a slot the schema lacks");
             }
             let mut store = Store::new(&t.id);
             store.retired = true;
             store.extractor = Extractor::with_schema(t.slots);
             if store.extractor.schema().len() != t.columns.len() {
-                return Err(format!("target {}: a slot is named twice", t.id));
+                return Err("a target names a slot twice");
             }
             store.times = t.times.into();
             store.families = t.families.into_iter().map(FamilySet).collect();
