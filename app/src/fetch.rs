@@ -78,7 +78,11 @@ pub fn start(dashboard: Dashboard) {
         let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
         dashboard.variants.set(states.clone());
         if body.history {
-            backfill(dashboard, &base, &states).await;
+            let range = dashboard
+                .view
+                .with_untracked(|v| v.bounds(js_sys::Date::now() as i64));
+            backfill(dashboard, &base, &states, range).await;
+            follow_window(dashboard, base.clone());
         } else {
             dashboard.history.set(HistorySource::None);
         }
@@ -161,15 +165,21 @@ pub async fn variants(base: &str) -> Result<VariantList, String> {
     })
 }
 
-/// Fills every variant's buffer from `/history` for the range the view
-/// opens on (a reload, a bookmark, a link to an absolute range), before
-/// live polling adds to it.
-async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState]) {
-    let now = js_sys::Date::now() as i64;
-    let (from, to) = dashboard.view.with_untracked(|v| v.bounds(now));
+/// Fills every variant's buffer from `/history` over `[from, to]`, before
+/// live polling adds to it: at open (a reload, a bookmark, a link to an
+/// absolute range) and when the view reaches past what the buffers hold.
+/// A variant whose history came keeps it in a new buffer (as a reload
+/// would: the extractor then stitches live rows onto it exactly); one
+/// whose history failed keeps what it had. Returns whether any came.
+async fn backfill(
+    dashboard: Dashboard,
+    base: &str,
+    states: &[VariantState],
+    (from, to): (i64, i64),
+) -> bool {
     let Some((from, to, step)) = history::request(from, to) else {
         dashboard.history.set(HistorySource::None);
-        return;
+        return false;
     };
     dashboard.history.set(HistorySource::Loading);
     let names: Vec<String> = states.iter().map(|s| s.name.get_value()).collect();
@@ -180,15 +190,44 @@ async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState]) {
     )
     .await;
     let mut failure = None;
+    let mut came = false;
     for (state, answer) in states.iter().zip(answers) {
         match answer {
-            Ok(history) => state.backfill(&history),
+            Ok(history) => {
+                state.refill(&history);
+                came = true;
+            }
             Err(e) => failure = Some(format!("{}: {e}", state.name.get_value())),
         }
     }
     dashboard.history.set(match failure {
         Some(error) => HistorySource::Failed(error),
         None => HistorySource::Loaded { from, to, step },
+    });
+    came
+}
+
+/// Widens the buffers from history whenever the view comes to reach
+/// before the oldest row they hold (a longer window, a range further
+/// back), as a reload would, without one. The new history runs up to now
+/// so that live data goes on from it; polling stops while it loads and
+/// everything derived from the buffers is rebuilt on it (a new
+/// [`Dashboard::generation`]). Only a change of view asks: a store with
+/// nothing older is not asked again until the view changes.
+fn follow_window(dashboard: Dashboard, base: String) {
+    Effect::new(move |_| {
+        let now = js_sys::Date::now() as i64;
+        let (from, _) = dashboard.view.with(|v| v.bounds(now));
+        if untrack(|| !dashboard.lacks_before(from)) {
+            return;
+        }
+        let base = base.clone();
+        leptos::task::spawn_local(async move {
+            let states = dashboard.variants.get_untracked();
+            if backfill(dashboard, &base, &states, (from, now)).await {
+                dashboard.generation.update(|g| *g += 1);
+            }
+        });
     });
 }
 

@@ -318,15 +318,13 @@ impl VariantState {
         kept
     }
 
-    /// Files `history` before any live row (see [`History::backfill`]).
-    pub fn backfill(&self, history: &History) {
-        let rows = self
-            .buffer
-            .try_update_value(|b| history.backfill(b))
-            .unwrap_or(0);
-        if rows > 0 {
-            self.version.update(|v| *v += 1);
-        }
+    /// Replaces the buffer with one holding `history` (see
+    /// [`History::backfill`]), on which live rows then follow.
+    pub fn refill(&self, history: &History) {
+        let mut buffer = Buffer::default();
+        history.backfill(&mut buffer);
+        self.buffer.set_value(buffer);
+        self.version.update(|v| *v += 1);
     }
 
     /// Runs `f` on the buffer, subscribing the caller to new data.
@@ -500,6 +498,16 @@ impl Dashboard {
                 .map(|(name, buffer)| VariantState::recorded(name, buffer))
                 .collect(),
         );
+    }
+
+    /// Whether the view starts before what history brought, by more than
+    /// a step, while no history is loading: time to widen the buffers.
+    pub fn lacks_before(&self, from_ms: i64) -> bool {
+        match self.history.get_untracked() {
+            HistorySource::Loaded { from, step, .. } => from_ms < from - step,
+            HistorySource::Failed(_) => true,
+            _ => false,
+        }
     }
 
     /// Whether the page shows a data link's snapshot.

@@ -666,6 +666,7 @@ impl Browser {
                     time: text(tip, ".tooltip-time"),
                     rows: [...tip.querySelectorAll(".tooltip-row")]
                         .map(r => [text(r, ".tooltip-label"), text(r, ".tooltip-value")]),
+                    events: [...tip.querySelectorAll(".tooltip-event")].map(e => e.textContent.trim()),
                 };
                 "#,
                 vec![chart.into()],
@@ -676,6 +677,7 @@ impl Browser {
         }
         let rows = list(&found["rows"])?;
         Ok(Some(Tooltip {
+            events: list(&found["events"])?.iter().map(string).collect(),
             time: string(&found["time"]),
             rows: rows
                 .iter()
@@ -983,6 +985,9 @@ pub struct Tooltip {
     pub time: String,
     /// Each line's label and value there.
     pub rows: Vec<(String, String)>,
+    /// The events marked near there (restarts, failed polls, where
+    /// history gives way to live data).
+    pub events: Vec<String>,
 }
 
 impl Tooltip {

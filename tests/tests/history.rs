@@ -124,3 +124,56 @@ async fn the_demo_opens_an_hour_window_with_an_hour_of_data() {
     let note = browser.attr("#history-note", "data-state").await;
     assert_eq!(note.as_deref(), Ok("loaded"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widening_the_window_fills_it_from_history_and_live_data_goes_on() {
+    let server = Server::start(&["--demo", "--refresh-ms", "500"]).await;
+    let browser = Browser::open_at(&server, "/?w=5m").await;
+    let scrapes = browser.wait_for_scrapes("production", 2).await;
+    // 24 hours, where the page opened on 5 minutes: no reload, no wait
+    // for a day of polling.
+    browser.click("[data-window='24h']").await;
+    wait_for("the requests chart to span the day", || async {
+        let drawn = browser.drawn("requests").await?;
+        (drawn.from > 0 && drawn.to - drawn.from >= 23 * 3_600_000)
+            .then_some(())
+            .ok_or(format!("{drawn:?}"))
+    })
+    .await;
+    let note = browser.attr("#history-note", "data-state").await;
+    assert_eq!(note.as_deref(), Ok("loaded"));
+    // Live polling carries on over the new history.
+    browser.wait_for_scrapes("production", scrapes + 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_mark_where_history_gives_way_to_live_data() {
+    let server = Server::start(&["--demo", "--refresh-ms", "500"]).await;
+    let browser = Browser::open_at(&server, "/?w=5m").await;
+    browser.wait_for_scrapes("production", 3).await;
+    browser.press('p').await.expect("pause");
+    // The junction is seconds before the paused window's end: sweep the
+    // chart from its right edge leftwards.
+    let canvas = "#chart-requests canvas";
+    let (width, height) = browser.size(canvas).await.expect("the canvas");
+    let step = std::cell::Cell::new(0.0);
+    let browser = &browser;
+    let event = wait_for("the history/live mark in a tooltip", || {
+        let x = width - 1.0 - (step.get() * 2.0) % width;
+        step.set(step.get() + 1.0);
+        async move {
+            browser.hover(canvas, x, height / 2.0).await?;
+            let tooltip = browser.tooltip("requests").await?.ok_or("no tooltip")?;
+            tooltip
+                .events
+                .into_iter()
+                .find(|e| e.starts_with("history"))
+                .ok_or(format!("none at x = {x}"))
+        }
+    })
+    .await;
+    assert_eq!(
+        event,
+        "history (a point per 15s) before, live (a point per poll) after"
+    );
+}
