@@ -10,6 +10,9 @@
 //! - a **cold recompute**: the same with empty caches, as after changing
 //!   the window;
 //! - a **redraw** of all eight charts on 600×180 canvases;
+//! - a **backfill** of 24 h from the relay's `/history` for every variant,
+//!   as the app does at open: the answer's size, fetching it, reading it
+//!   (`JSON.parse` and conversion) and filing it into fresh buffers;
 //!
 //! each after an untimed warm-up ([`WARM_UP`] runs), and reports the wasm
 //! memory in use. The JSON result appears in
@@ -21,7 +24,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use zai_dash_engine::{
     buffer::Buffer,
-    format,
+    format, history,
     parse::{self, MetricType, Sample, Scrape},
     series::Cache,
     snapshot::snapshot,
@@ -193,16 +196,16 @@ async fn run() -> Result<String, String> {
     }
     let redraws = redraw(&charts).await?;
 
-    let memory = wasm_bindgen::memory()
-        .unchecked_into::<js_sys::WebAssembly::Memory>()
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length();
+    let memory = wasm_memory();
+    // Last: its megabytes of JSON grow the wasm memory, which never shrinks.
+    let backfill = backfill_day(&subjects).await?;
+    let after_backfill = wasm_memory();
     let buffers: usize = subjects.iter().map(|s| s.buffer.heap_bytes()).sum();
     Ok(format!(
         "{{\"variants\":{},\"rows_per_variant\":{},\"fill_ms\":{:.0},\
          \"tick_ms\":{},\"cold_recompute_ms\":{},\"redraw_ms\":{},\
-         \"buffer_bytes\":{buffers},\"wasm_memory_bytes\":{memory}}}",
+         \"buffer_bytes\":{buffers},\"wasm_memory_bytes\":{memory},{backfill},\
+         \"wasm_memory_after_backfill_bytes\":{after_backfill}}}",
         subjects.len(),
         subjects.first().map_or(0, |s| s.buffer.len()),
         fill_ms,
@@ -210,6 +213,62 @@ async fn run() -> Result<String, String> {
         stats(&mut cold),
         stats(&mut redraws.clone()),
     ))
+}
+
+/// Backfills of a day of history for every variant, [`BACKFILLS`] times:
+/// the JSON fields for the answers' size (bytes, all variants), the rows
+/// filed, and the time to fetch, read and file them (ms, all variants).
+async fn backfill_day(subjects: &[Subject]) -> Result<String, String> {
+    let today = js_sys::Date::now() as i64;
+    let (from, to, step) =
+        history::request(today - 24 * 3_600_000, today).ok_or("no history range")?;
+    let (mut fetches, mut reads, mut files) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bytes, mut rows) = (0, 0);
+    for _ in 0..BACKFILLS {
+        let (mut fetched, mut read, mut filed) = (0.0, 0.0, 0.0);
+        (bytes, rows) = (0, 0);
+        for s in subjects {
+            let started = now();
+            let url = fetch::history_url("", &s.name, from, to, step);
+            let answer = fetch::get(&url).await.map_err(|e| e.to_string())?;
+            let text = answer.text().await.map_err(|e| e.to_string())?;
+            let parsed = now();
+            let body = js_sys::JSON::parse(&text).map_err(|_| "malformed JSON")?;
+            let history = fetch::read_history(&body, step).map_err(|e| e.to_string())?;
+            let filing = now();
+            let mut buffer = Buffer::default();
+            rows += history.backfill(&mut buffer);
+            let done = now();
+            bytes += text.len();
+            (fetched, read, filed) = (
+                fetched + parsed - started,
+                read + filing - parsed,
+                filed + done - filing,
+            );
+        }
+        fetches.push(fetched);
+        reads.push(read);
+        files.push(filed);
+    }
+    Ok(format!(
+        "\"backfill_step_ms\":{step},\"backfill_bytes\":{bytes},\"backfill_rows\":{rows},\
+         \"backfill_fetch_ms\":{},\"backfill_read_ms\":{},\"backfill_file_ms\":{}",
+        stats(&mut fetches),
+        stats(&mut reads),
+        stats(&mut files),
+    ))
+}
+
+/// Timed backfills of a day: each moves megabytes, so a few suffice.
+const BACKFILLS: usize = 5;
+
+/// Bytes of wasm memory the page holds (it grows, never shrinks).
+fn wasm_memory() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
 }
 
 /// `{"median":…,"max":…}` of timings in ms.

@@ -240,11 +240,21 @@ async fn load_history(
     to: i64,
     step: i64,
 ) -> Result<History, PollError> {
-    let body = get_json(&format!(
-        "{base}/history/{name}?from={from}&to={to}&step={step}"
-    ))
-    .await?;
-    let number = |key: &str| field(&body, key).and_then(|v| v.as_f64());
+    read_history(
+        &get_json(&history_url(base, name, from, to, step)).await?,
+        step,
+    )
+}
+
+/// The `/history` route for `name` over `[from, to]` at `step`.
+pub fn history_url(base: &str, name: &str, from: i64, to: i64, step: i64) -> String {
+    format!("{base}/history/{name}?from={from}&to={to}&step={step}")
+}
+
+/// A `/history` answer (parsed JSON) as the engine's [`History`]; `step`
+/// where the answer does not say.
+pub fn read_history(body: &JsValue, step: i64) -> Result<History, PollError> {
+    let number = |key: &str| field(body, key).and_then(|v| v.as_f64());
     let from_ms =
         number("from").ok_or_else(|| PollError::Relay("no range in /history".into()))? as i64;
     let list = |v: JsValue, key: &str| field(&v, key).map(|v| Array::from(&v)).unwrap_or_default();
@@ -373,7 +383,7 @@ pub async fn scrape(url: &str) -> Result<Answer, PollError> {
 
 /// `GET url`: a successful answer, or what went wrong (the relay's JSON
 /// error when it gave one).
-async fn get(url: &str) -> Result<Response, PollError> {
+pub async fn get(url: &str) -> Result<Response, PollError> {
     let res = Request::get(url)
         .send()
         .await

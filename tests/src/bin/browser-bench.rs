@@ -1,6 +1,7 @@
 //! The browser benchmark: serves the demo, opens the app's `?bench` page in
-//! headless Chromium, and prints the JSON it reports (tick, cold recompute
-//! and redraw times in ms, buffer and wasm memory in bytes).
+//! headless Chromium, and prints the JSON it reports (tick, cold recompute,
+//! redraw and 24 h backfill times in ms, buffer and wasm memory and the
+//! backfill's answer in bytes).
 //!
 //! Timings on a shared two-core machine vary between browser processes
 //! far more than within one, so the page is run in [`LOADS`] fresh
@@ -48,8 +49,14 @@ async fn main() {
             "tick_ms": median_of("tick_ms"),
             "cold_recompute_ms": median_of("cold_recompute_ms"),
             "redraw_ms": median_of("redraw_ms"),
+            "backfill_fetch_ms": median_of("backfill_fetch_ms"),
+            "backfill_read_ms": median_of("backfill_read_ms"),
+            "backfill_file_ms": median_of("backfill_file_ms"),
+            "backfill_bytes": largest("backfill_bytes"),
+            "backfill_rows": largest("backfill_rows"),
             "buffer_bytes": largest("buffer_bytes"),
             "wasm_memory_bytes": largest("wasm_memory_bytes"),
+            "wasm_memory_after_backfill_bytes": largest("wasm_memory_after_backfill_bytes"),
         })
     );
 }
