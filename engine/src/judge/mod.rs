@@ -208,7 +208,8 @@ pub fn compare(
         ));
     }
     result.shift = Some(shift);
-    result.band = Some([-half, half]);
+    // `0.0 - half`, not `-half`: a zero band is [0, 0], never [−0, 0].
+    result.band = Some([0.0 - half, half]);
     result.p = Some(test.p);
     result
 }
