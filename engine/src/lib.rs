@@ -27,6 +27,8 @@
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
+//! - [`judge`]: the canary verdict (Kayenta's Mann–Whitney judge) over
+//!   per-interval samples of the buffer, and its settings string.
 //! - [`view`]: the view in the URL (window, variants, refresh, ...), both
 //!   ways, with a notice for every bad parameter.
 //! - [`datalink`]: the rows of a window as text for a link that carries
@@ -38,6 +40,7 @@ pub mod datalink;
 pub mod extract;
 pub mod format;
 pub mod history;
+pub mod judge;
 pub mod parse;
 pub mod plot;
 pub mod promql;

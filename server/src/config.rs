@@ -24,7 +24,10 @@ use base64::Engine;
 use clap::Args;
 use zai_dash_engine::units::parse_duration_ms;
 
-use crate::prometheus::{PrometheusSpec, SelectorSpec};
+use crate::{
+    demo::CanaryQuality,
+    prometheus::{PrometheusSpec, SelectorSpec},
+};
 
 /// Flags of `zai-dash serve`.
 #[derive(Debug, Clone, Args)]
@@ -68,6 +71,17 @@ pub struct ServeConfig {
         value_parser = clap::value_parser!(u32).range(1..=16)
     )]
     pub demo_replicas: Option<u32>,
+
+    /// How the simulated canary compares with production: worse (more 5xx
+    /// and 429s, slower; the default), same (production's distributions)
+    /// or better (slightly).
+    #[arg(
+        long,
+        env = "ZAI_DASH_DEMO_CANARY",
+        value_enum,
+        default_value_t = CanaryQuality::Worse
+    )]
+    pub demo_canary: CanaryQuality,
 
     /// How often the app polls each variant, in milliseconds; also how
     /// recent an upstream answer must be for /readyz.

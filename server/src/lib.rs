@@ -29,6 +29,7 @@
 //!   with their own routes; the relay reaches them like any upstream.
 //! - [`serve`]: binds, mounts the demo if asked, and shuts down gracefully.
 //! - [`cli`]: the `parse` and `snapshot` commands over the same engine.
+//! - [`verdict`]: the `verdict` command, the canary judge as a gate.
 //!
 //! [`app`] assembles the router; tests call it directly with `oneshot` or
 //! serve it on a loopback socket.
@@ -47,6 +48,7 @@ pub mod relay;
 pub mod security;
 pub mod serve;
 pub mod target;
+pub mod verdict;
 
 use std::{path::Path, sync::Arc};
 

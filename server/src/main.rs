@@ -12,6 +12,7 @@ use zai_dash_server::{
     cli::{self, ParseArgs, SnapshotArgs},
     config::ServeConfig,
     serve,
+    verdict::{self, VerdictArgs},
 };
 
 /// A live dashboard for zai-proxy: relay server and metric tools.
@@ -30,6 +31,9 @@ enum Command {
     Parse(ParseArgs),
     /// The MetricSnapshot JSON for the window between two scrapes.
     Snapshot(SnapshotArgs),
+    /// Watch production and the canary, then judge the canary (exit 0
+    /// Pass, 1 Fail, 2 Marginal or not enough data, 3 unreachable).
+    Verdict(Box<VerdictArgs>),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Serve(config) => serve_command(*config),
         Command::Parse(args) => cli::parse_command(&args),
         Command::Snapshot(args) => cli::snapshot_command(&args),
+        Command::Verdict(args) => verdict::verdict_command(&args),
     }
 }
 

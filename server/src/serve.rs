@@ -36,9 +36,14 @@ pub async fn run_until(
     let addr = listener.local_addr()?;
     let mut variants = merge(config.variants.clone()).map_err(io::Error::other)?;
     let mut router = Router::new();
-    let demo = config
-        .demo
-        .then(|| demo::Demo::new(config.demo_seed, config.demo_replicas, addr));
+    let demo = config.demo.then(|| {
+        demo::Demo::new(
+            config.demo_seed,
+            config.demo_replicas,
+            config.demo_canary,
+            addr,
+        )
+    });
     if let Some(demo) = &demo {
         for spec in demo.variants() {
             if variants.iter().all(|v| v.name != spec.name) {

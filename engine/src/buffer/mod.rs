@@ -229,6 +229,27 @@ impl Buffer {
         &self.schema
     }
 
+    /// When every target's rows in `[start_ms, end_ms]` were scraped,
+    /// oldest first: the scrape rounds per-interval statistics run on.
+    pub fn row_times(&self, start_ms: i64, end_ms: i64) -> Vec<i64> {
+        // Each target's times are sorted: merge them in, one at a time.
+        let mut times: Vec<i64> = Vec::new();
+        for s in &self.stores {
+            let (lo, hi) = s.rows(start_ms, end_ms);
+            let mut merged = Vec::with_capacity(times.len() + hi - lo);
+            let mut earlier = times.into_iter().peekable();
+            for &t in s.times.range(lo..hi) {
+                while let Some(e) = earlier.next_if(|&e| e <= t) {
+                    merged.push(e);
+                }
+                merged.push(t);
+            }
+            merged.extend(earlier);
+            times = merged;
+        }
+        times
+    }
+
     /// Bytes of heap held by the rows (capacity, not just length), for the
     /// memory figures in the README and the browser benchmark.
     pub fn heap_bytes(&self) -> usize {

@@ -82,7 +82,7 @@ use tokio::task::spawn_blocking;
 use tower_http::compression::CompressionLayer;
 
 pub(crate) use self::past::PAST_MS;
-pub use self::profile::Profile;
+pub use self::profile::{CanaryQuality, Profile};
 use self::{past::Pod, traffic::World};
 use crate::{
     config::{Discovery, VariantSpec},
@@ -152,12 +152,12 @@ const ROLLOUT_MS: i64 = 15 * 60_000;
 /// apart); pod 0 keeps the variant's seed.
 const POD_SEED_STEP: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// The simulated variants, a measurably worse canary after production,
-/// with their pods by default (as the real deployment runs them).
-fn simulated() -> [(&'static str, Profile, u32); 2] {
+/// The simulated variants, production then a canary of the given
+/// quality, with their pods by default (as the real deployment runs them).
+fn simulated(canary: CanaryQuality) -> [(&'static str, Profile, u32); 2] {
     [
         ("production", Profile::production(), 2),
-        ("canary", Profile::canary(), 1),
+        ("canary", canary.profile(), 1),
     ]
 }
 
@@ -183,14 +183,19 @@ pub(crate) struct Demo {
 
 impl Demo {
     /// Every simulated variant with `replicas` pods (its default when
-    /// `None`), started [`PAST_MS`] ago (within [`ROLLOUT_MS`]), to be
+    /// `None`), the canary of quality `canary`, started [`PAST_MS`] ago (within [`ROLLOUT_MS`]), to be
     /// served on `addr`. Variant `i` draws its traffic from `seed + i`;
     /// its pod `j` from that plus `j` times [`POD_SEED_STEP`]. Nothing is
     /// simulated yet: each pod catches up on [`Demo::warm_up`] or its
     /// first use, whichever comes first.
-    pub(crate) fn new(seed: u64, replicas: Option<u32>, addr: SocketAddr) -> Self {
+    pub(crate) fn new(
+        seed: u64,
+        replicas: Option<u32>,
+        canary: CanaryQuality,
+        addr: SocketAddr,
+    ) -> Self {
         let start = now_ms() - PAST_MS;
-        let deployments = simulated()
+        let deployments = simulated(canary)
             .into_iter()
             .enumerate()
             .map(|(i, (name, profile, default_replicas))| {

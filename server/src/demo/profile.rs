@@ -120,3 +120,43 @@ impl Profile {
         }
     }
 }
+
+/// How the demo's canary compares with production (`--demo-canary`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CanaryQuality {
+    /// Clearly worse: more 5xx and 429s, slower ([`Profile::canary`]);
+    /// the demo's long-standing behaviour.
+    #[default]
+    Worse,
+    /// Production's traffic, latency and faults exactly: only the build
+    /// and quota polling differ.
+    Same,
+    /// Slightly better than production: a bit faster, half the faults.
+    Better,
+}
+
+impl CanaryQuality {
+    /// The canary's profile.
+    pub fn profile(self) -> Profile {
+        let canary = Profile::canary();
+        let same = Profile {
+            quota_polling: canary.quota_polling,
+            version: canary.version,
+            commit: canary.commit,
+            build_time: canary.build_time,
+            ..Profile::production()
+        };
+        match self {
+            CanaryQuality::Worse => canary,
+            CanaryQuality::Same => same,
+            CanaryQuality::Better => Profile {
+                latency_median_s: same.latency_median_s * 0.85,
+                rate_limited_base: same.rate_limited_base / 2.0,
+                transient_fault: same.transient_fault / 2.0,
+                broken_upstream: same.broken_upstream / 2.0,
+                server_error: same.server_error / 2.0,
+                ..same
+            },
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The key metrics the judge compares, and their per-interval samples.
+//!
+//! The test compares distributions, so each variant needs many
+//! observations of a metric, not one figure over the whole window: one per
+//! interval between two consecutive scrape rounds, computed over that
+//! interval by the same [`Window`] queries the panels use (exact counter
+//! increases, `histogram_quantile` of the bucket increases). Every metric
+//! is a ratio or a quantile, never a per-second rate, so a canary taking a
+//! smaller share of the traffic is not "better" for it; an interval
+//! without the traffic a metric divides by gives no sample, never 0.
+
+use serde::Serialize;
+
+use crate::{
+    buffer::{Buffer, Window},
+    extract::{Direction, HistPart, Histogram, Slot},
+};
+
+/// A metric the judge can compare. The URL spelling is [`Metric::key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// 5xx responses as a share of all requests.
+    ErrorRate,
+    /// 429 responses as a share of all requests.
+    RateLimited,
+    /// Upstream errors (every type, retried or not) per request.
+    UpstreamErrors,
+    /// Median request duration, ms.
+    P50,
+    /// 95th percentile request duration, ms.
+    P95,
+    /// 99th percentile request duration, ms.
+    P99,
+    /// Request time per output token: duration sum over output tokens, ms.
+    MsPerToken,
+    /// Tokens of every direction per request.
+    TokensPerRequest,
+    /// Estimated USD per request.
+    CostPerRequest,
+    /// Token-weighted prompt-cache hits: cache reads over all prompt
+    /// tokens (input + cache read + cache write).
+    CacheHit,
+}
+
+/// Which way a metric may not move: a move the other way passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bad {
+    /// Higher is worse (errors, latency, cost).
+    Higher,
+    /// Lower is worse (cache hits).
+    Lower,
+    /// Any move is suspect (tokens per request: truncated answers or
+    /// runaway prompts).
+    Either,
+}
+
+/// How a metric's values read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A fraction, shown as a percentage.
+    Ratio,
+    /// Milliseconds.
+    Ms,
+    /// Tokens.
+    Tokens,
+    /// US dollars.
+    Usd,
+}
+
+impl Metric {
+    /// Every metric, in display order.
+    pub const ALL: [Metric; 10] = [
+        Metric::ErrorRate,
+        Metric::RateLimited,
+        Metric::UpstreamErrors,
+        Metric::P50,
+        Metric::P95,
+        Metric::P99,
+        Metric::MsPerToken,
+        Metric::TokensPerRequest,
+        Metric::CostPerRequest,
+        Metric::CacheHit,
+    ];
+
+    /// Its spelling in settings strings, JSON and the CLI.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::ErrorRate => "error_rate",
+            Metric::RateLimited => "rate_limited",
+            Metric::UpstreamErrors => "upstream_errors",
+            Metric::P50 => "p50",
+            Metric::P95 => "p95",
+            Metric::P99 => "p99",
+            Metric::MsPerToken => "ms_per_token",
+            Metric::TokensPerRequest => "tokens_per_request",
+            Metric::CostPerRequest => "cost_per_request",
+            Metric::CacheHit => "cache_hit",
+        }
+    }
+
+    /// The metric spelled `key`.
+    pub fn from_key(key: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// A short human name, for tables and tooltips.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::ErrorRate => "5xx share",
+            Metric::RateLimited => "429 share",
+            Metric::UpstreamErrors => "upstream errors/request",
+            Metric::P50 => "latency p50",
+            Metric::P95 => "latency p95",
+            Metric::P99 => "latency p99",
+            Metric::MsPerToken => "latency/output token",
+            Metric::TokensPerRequest => "tokens/request",
+            Metric::CostPerRequest => "cost/request",
+            Metric::CacheHit => "cache-hit ratio",
+        }
+    }
+
+    /// Which move fails it.
+    pub fn bad(self) -> Bad {
+        match self {
+            Metric::CacheHit => Bad::Lower,
+            Metric::TokensPerRequest => Bad::Either,
+            _ => Bad::Higher,
+        }
+    }
+
+    /// The unit of its values.
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::ErrorRate | Metric::RateLimited | Metric::UpstreamErrors | Metric::CacheHit => {
+                Unit::Ratio
+            }
+            Metric::P50 | Metric::P95 | Metric::P99 | Metric::MsPerToken => Unit::Ms,
+            Metric::TokensPerRequest => Unit::Tokens,
+            Metric::CostPerRequest => Unit::Usd,
+        }
+    }
+
+    /// Its value over one interval; `None` without the traffic it needs.
+    pub fn over(self, window: &Window<'_>) -> Option<f64> {
+        let requests = || window.sum_total(|s| matches!(s, Slot::Requests(_)));
+        let code = |pred: fn(&str) -> bool| {
+            let all = requests().filter(|&n| n > 0.0)?;
+            let some = window
+                .sum_total(|s| matches!(s, Slot::Requests(c) if pred(c)))
+                .unwrap_or(0.0);
+            Some(some / all)
+        };
+        let per_request = |count: Option<f64>| {
+            let all = requests().filter(|&n| n > 0.0)?;
+            Some(count? / all)
+        };
+        let tokens = |d| window.total(&Slot::Tokens(d));
+        let latency = |q| {
+            let [e] = window.quantile_estimates(Histogram::Duration, [q]);
+            e.map(|e| e.value * 1000.0)
+        };
+        match self {
+            Metric::ErrorRate => code(|c| c.starts_with('5')),
+            Metric::RateLimited => code(|c| c == "429"),
+            Metric::UpstreamErrors => per_request(Some(
+                window
+                    .sum_total(|s| matches!(s, Slot::UpstreamErrors(_)))
+                    .unwrap_or(0.0),
+            )),
+            Metric::P50 => latency(0.5),
+            Metric::P95 => latency(0.95),
+            Metric::P99 => latency(0.99),
+            Metric::MsPerToken => {
+                let seconds = window.total(&Slot::Hist(Histogram::Duration, HistPart::Sum))?;
+                let out = tokens(Direction::Output).filter(|&n| n > 0.0)?;
+                Some(seconds * 1000.0 / out)
+            }
+            Metric::TokensPerRequest => {
+                per_request(window.sum_total(|s| matches!(s, Slot::Tokens(_))))
+            }
+            Metric::CostPerRequest => per_request(window.sum_total(|s| matches!(s, Slot::Cost(_)))),
+            Metric::CacheHit => {
+                let read = tokens(Direction::CacheRead).unwrap_or(0.0);
+                let prompt = read
+                    + tokens(Direction::Input).unwrap_or(0.0)
+                    + tokens(Direction::CacheWrite).unwrap_or(0.0);
+                (prompt > 0.0).then(|| read / prompt)
+            }
+        }
+    }
+}
+
+/// One variant's per-interval samples of every metric over a range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Samples {
+    /// Intervals the range held (consecutive pairs of scrape rounds).
+    pub intervals: usize,
+    /// Per metric, in [`Metric::ALL`] order, one value per interval that
+    /// had the traffic the metric needs.
+    pub values: Vec<(Metric, Vec<f64>)>,
+}
+
+impl Samples {
+    /// The samples of `metric` (empty if it has none).
+    pub fn of(&self, metric: Metric) -> &[f64] {
+        self.values
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map_or(&[], |(_, v)| v)
+    }
+}
+
+/// The per-interval samples of every metric of one variant's `buffer` over
+/// `[start_ms, end_ms]`.
+///
+/// Scrapes less than `interval_ms / 2` apart (the pods of one poll round,
+/// fetched concurrently) form one round; each interval runs from the first
+/// scrape of a round to the last of the next, so every pod contributes its
+/// own pair of consecutive scrapes to it, and the pods' counts add up.
+pub fn interval_samples(buffer: &Buffer, start_ms: i64, end_ms: i64, interval_ms: i64) -> Samples {
+    let times = buffer.row_times(start_ms, end_ms);
+    let mut rounds: Vec<(i64, i64)> = Vec::new();
+    for t in times {
+        match rounds.last_mut() {
+            Some((first, last)) if t - *first < interval_ms / 2 => *last = t,
+            _ => rounds.push((t, t)),
+        }
+    }
+    let windows: Vec<Window<'_>> = rounds
+        .windows(2)
+        .map(|pair| buffer.window(pair[0].0, pair[1].1))
+        .collect();
+    Samples {
+        intervals: windows.len(),
+        values: Metric::ALL
+            .into_iter()
+            .map(|m| (m, windows.iter().filter_map(|w| m.over(w)).collect()))
+            .collect(),
+    }
+}
