@@ -36,6 +36,10 @@ pub struct VariantList {
     pub history: bool,
 }
 
+/// After the first answer, the next poll comes this soon: a rate needs two
+/// scrapes, and the page should not show "—" for a whole interval.
+const FOLLOW_UP_MS: u64 = 1_000;
+
 /// How often a hidden page polls at most: slower, to spare the relay and
 /// the laptop, but never stopped, so no history is lost.
 const HIDDEN_POLL_MS: u64 = 30_000;
@@ -56,11 +60,19 @@ pub fn start(dashboard: Dashboard) {
             }),
             None => {}
         }
-        let base = match dashboard.view.with_untracked(|v| v.relay.clone()) {
-            Some(base) => base,
-            None => configured_relay().await.unwrap_or_default(),
+        // A page its relay served asks that relay first, so it spends no
+        // round trip on a `config.json` that only a static host has.
+        let (base, mut first) = match dashboard.view.with_untracked(|v| v.relay.clone()) {
+            Some(base) => (base, None),
+            None => match variants("").await {
+                Ok(list) => (String::new(), Some(list)),
+                Err(_) => (configured_relay().await.unwrap_or_default(), None),
+            },
         };
         let body = loop {
+            if let Some(list) = first.take() {
+                break list;
+            }
             match variants(&base).await {
                 Ok(body) => break body,
                 Err(e) => {
@@ -292,6 +304,7 @@ async fn poll(dashboard: Dashboard, state: VariantState, base: String, generatio
     let name = state.name.get_value();
     let current = move || dashboard.generation.get_untracked() == generation;
     while current() {
+        let had_data = state.last_ok_ms.get_untracked().is_some();
         let round = poll_round(&base, &name).await;
         if !current() {
             return;
@@ -313,6 +326,7 @@ async fn poll(dashboard: Dashboard, state: VariantState, base: String, generatio
             Err(e) => state.fail(now, e),
         }
         dashboard.data_clock.set(now);
+        let first = !had_data && state.last_ok_ms.get_untracked().is_some();
         let woken = dashboard.wake.get_untracked();
         loop {
             gloo_timers::future::sleep(Duration::from_millis(200)).await;
@@ -320,10 +334,12 @@ async fn poll(dashboard: Dashboard, state: VariantState, base: String, generatio
                 break;
             }
             let interval = dashboard.refresh_ms_untracked().map(|ms| {
-                if dashboard.visible.get_untracked() {
-                    ms
-                } else {
+                if !dashboard.visible.get_untracked() {
                     ms.max(HIDDEN_POLL_MS)
+                } else if first {
+                    ms.min(FOLLOW_UP_MS)
+                } else {
+                    ms
                 }
             });
             if interval.is_some_and(|ms| js_sys::Date::now() - now >= ms as f64) {

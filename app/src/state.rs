@@ -58,6 +58,9 @@ pub enum Condition {
     Stale,
     /// No target answered the last poll.
     Down,
+    /// The relay itself could not be reached: how the variant is, is
+    /// unknown (not down).
+    Unknown,
     /// A recorded copy from a data link: neither live nor stale.
     Snapshot,
 }
@@ -71,6 +74,7 @@ impl Condition {
             Condition::Partial => "partial",
             Condition::Stale => "stale",
             Condition::Down => "down",
+            Condition::Unknown => "unknown",
             Condition::Snapshot => "snapshot",
         }
     }
@@ -267,6 +271,21 @@ impl VariantState {
             self.note_failure(now_ms, format!("{}: {error}", short_id(id)));
             return (Health::Down { error }, false);
         }
+        // Answering is not enough: say what is missing.
+        let missing = if scrape.samples.is_empty() {
+            Some("the answer holds no metrics at all".to_owned())
+        } else if !scrape
+            .samples
+            .iter()
+            .any(|s| s.name.starts_with("zai_proxy_"))
+        {
+            Some(format!(
+                "the answer holds {} samples but no zai_proxy_ metric: is this a zai-proxy?",
+                scrape.samples.len()
+            ))
+        } else {
+            None
+        };
         let t_ms = answer.scraped_at.map_or(now_ms, |at| clock.local(at));
         let pushed = self
             .buffer
@@ -279,11 +298,13 @@ impl VariantState {
                     None => s.push((id.to_owned(), at)),
                 });
         }
-        let warning = scrape.errors.first().map(|e| {
-            format!(
-                "{} malformed line(s) skipped, first: {e}",
-                scrape.errors.len()
-            )
+        let warning = missing.or_else(|| {
+            scrape.errors.first().map(|e| {
+                format!(
+                    "{} malformed line(s) skipped, first: {e}",
+                    scrape.errors.len()
+                )
+            })
         });
         (Health::Up { warning }, pushed)
     }
@@ -591,6 +612,9 @@ impl Dashboard {
             .targets
             .with(|ts| ts.iter().any(|t| matches!(t.health, Health::Down { .. })));
         variant.health.with(|h| match h {
+            Health::Down {
+                error: PollError::Unreachable(_),
+            } => Condition::Unknown,
             Health::Down { .. } => Condition::Down,
             Health::Waiting => Condition::Waiting,
             Health::Up { .. } if last_ok.is_some_and(|t| self.is_stale(t)) => Condition::Stale,

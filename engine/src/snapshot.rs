@@ -30,6 +30,13 @@ pub struct MetricSnapshot {
     pub variant: String,
     /// Length of the window, seconds.
     pub window_seconds: f64,
+    /// The oldest row in the window, Unix ms: where the data starts, which
+    /// is later than the window's start while the page is still collecting.
+    pub data_from_ms: Option<i64>,
+    /// The newest row in the window, Unix ms.
+    pub data_to_ms: Option<i64>,
+    /// Scrapes in the window (of the best-sampled target).
+    pub scrapes: usize,
     /// 2xx requests in the window (exact).
     pub requests_2xx: Option<f64>,
     /// 4xx requests in the window (exact).
@@ -233,6 +240,9 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         timestamp: (span.end * 1000.0).round() as i64,
         variant: variant.to_owned(),
         window_seconds: span.end - span.start,
+        data_from_ms: window.first_time(),
+        data_to_ms: window.last_time(),
+        scrapes: window.len(),
         requests_2xx: requests('2'),
         requests_4xx: requests('4'),
         requests_5xx: requests('5'),

@@ -1045,3 +1045,21 @@ fn counters_of_every_direction_land_in_their_own_columns() {
     assert_eq!(by_code["200"], 3.0);
     assert_eq!(by_code.values().sum::<f64>(), 3.0);
 }
+
+#[test]
+fn a_snapshot_says_how_much_of_its_window_the_data_covers() {
+    let scrape = |n: f64| requests(&[("200", n)]);
+    let buffer = buffer_of(&[scrape(1.0), scrape(2.0), scrape(3.0)]);
+    // An hour's window over three scrapes 5 s apart: 10 s of data.
+    let s = snapshot("production", &buffer.window(at(2) - 3_600_000, at(2)));
+    assert_eq!(
+        (s.data_from_ms, s.data_to_ms, s.scrapes),
+        (Some(at(0)), Some(at(2)), 3)
+    );
+    // A window inside the data covers its own rows only.
+    let s = snap(&buffer, 1, 2);
+    assert_eq!(
+        (s.data_from_ms, s.data_to_ms, s.scrapes),
+        (Some(at(1)), Some(at(2)), 2)
+    );
+}

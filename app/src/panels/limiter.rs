@@ -13,6 +13,10 @@ use crate::state::Dashboard;
 /// The proxy marks a quota sample stale after 15 minutes.
 const QUOTA_STALE_AFTER_S: f64 = 15.0 * 60.0;
 
+/// A quota sample this young reads as fresh (the proxy polls the
+/// provider about once a minute); older ones are drawn as ageing.
+const QUOTA_FRESH_FOR_S: f64 = 2.0 * 60.0;
+
 /// The rate-limiter panel.
 #[component]
 pub fn LimiterPanel() -> impl IntoView {
@@ -69,6 +73,9 @@ fn Quota(variant: String, quota: Option<QuotaState>) -> impl IntoView {
         None => ("no sample yet".to_owned(), "stale"),
         Some(age) if age > QUOTA_STALE_AFTER_S => {
             (format!("sample {} old (stale)", units::age(age)), "stale")
+        }
+        Some(age) if age > QUOTA_FRESH_FOR_S => {
+            (format!("sample {} old", units::age(age)), "aging")
         }
         Some(age) => (format!("sample {} old", units::age(age)), "fresh"),
     };

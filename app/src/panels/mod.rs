@@ -12,6 +12,7 @@ pub mod latency;
 pub mod limiter;
 pub mod requests;
 pub mod sizes;
+pub mod span;
 pub mod status;
 pub mod tokens;
 
@@ -280,6 +281,7 @@ pub fn Panel(
         <section class="panel" id=format!("panel-{id}")>
             <h2>{title}</h2>
             <div class="figures">{children()}</div>
+            <span::FigureSpan />
             <p class="no-data" hidden=move || !empty()>"no data in this window"</p>
             <Chart id=id unit=spec.unit data=data />
         </section>

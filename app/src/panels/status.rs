@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use zai_dash_engine::{
     snapshot::{MetricSnapshot, snapshot},
     units,
+    view::Range,
 };
 
-use super::concurrency::workers;
+use super::{concurrency::workers, span::span_text};
 use crate::{
     state::{Dashboard, Health, HistorySource, PollError, VariantState, short_id},
     theme,
@@ -45,13 +46,18 @@ pub fn StatusBar() -> impl IntoView {
     }
 }
 
+/// How far back the headline figures look with polls `refresh_ms` apart.
+fn recent_ms(refresh_ms: i64) -> i64 {
+    RECENT_MS.max(4 * refresh_ms)
+}
+
 /// The variant's snapshot over the recent past, ending at its newest
 /// scrape; `None` before two scrapes have arrived.
 fn recent_snapshot(variant: &VariantState, refresh_ms: i64) -> Option<MetricSnapshot> {
     let name = variant.name.get_value();
     variant.with_buffer(|buffer| {
         let end = buffer.last_time()?;
-        let window = buffer.window(end - RECENT_MS.max(4 * refresh_ms), end);
+        let window = buffer.window(end - recent_ms(refresh_ms), end);
         (window.len() >= 2).then(|| snapshot(&name, &window))
     })
 }
@@ -75,6 +81,10 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
         });
         let unreliable = snap.with(|s| s.as_ref().is_some_and(|s| s.unreliable));
         let health = match variant.health.get() {
+            // Said once, by the connection state, not by every card.
+            Health::Down {
+                error: PollError::Unreachable(_),
+            } => None,
             Health::Down { error } => Some(error.to_string()),
             Health::Up { warning } => warning,
             Health::Waiting => None,
@@ -110,6 +120,15 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             },
         )
     };
+    // The headline figures' own span: the last minute, not the window.
+    let span = move || {
+        let recent = recent_ms(dashboard.poll_ms() as i64);
+        snap.with(|s| {
+            let end = s.as_ref().map_or(0, |s| s.timestamp);
+            let slack = 2 * dashboard.poll_ms() as i64;
+            span_text(Range::Live(recent), (end - recent, end), s.iter(), slack)
+        })
+    };
     let field = move |f: fn(&MetricSnapshot) -> String| {
         move || snap.with(|s| s.as_ref().map_or_else(|| units::NO_DATA.to_owned(), f))
     };
@@ -127,6 +146,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
                 <span class="age">{age}</span>
             </header>
             <p class="message" hidden=move || message().is_none()>{message}</p>
+            <p class="figure-span card-span">{span}</p>
             <dl>
                 <dt>"Requests"</dt>
                 <dd class="req-rate">{field(|s| units::rate(s.req_rate))}</dd>
@@ -218,9 +238,24 @@ pub fn Connection() -> impl IntoView {
             )
         })
     };
+    // The one place that says why: the variants' cards only say unknown.
+    let reason = move || {
+        let unreachable = dashboard.variants.with(|vs| {
+            vs.iter().find_map(|v| {
+                v.health.with(|h| match h {
+                    Health::Down {
+                        error: PollError::Unreachable(e),
+                    } => Some(format!(" · relay unreachable: {e}")),
+                    _ => None,
+                })
+            })
+        });
+        unreachable.filter(|_| state() == "disconnected")
+    };
     view! {
         <span class="connection" id="connection" data-state=state>
             {state}
+            <span class="connection-reason">{reason}</span>
             <span class="clock-offset">{offset}</span>
         </span>
     }

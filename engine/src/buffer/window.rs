@@ -69,6 +69,15 @@ impl<'a> Window<'a> {
         self.span
     }
 
+    /// Time of the oldest row in the window (Unix ms).
+    pub fn first_time(&self) -> Option<i64> {
+        self.parts
+            .iter()
+            .filter(|p| p.len() > 0)
+            .map(|p| p.store.times[p.lo])
+            .min()
+    }
+
     /// Time of the newest row in the window (Unix ms).
     pub fn last_time(&self) -> Option<i64> {
         self.parts.iter().filter_map(Part::last_time).max()
