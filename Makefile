@@ -46,10 +46,12 @@ lint:
 	cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 	cargo clippy -p zai-dash-engine -p zai-dash-app --all-targets --all-features --target wasm32-unknown-unknown --locked -- -D warnings
 
-## bench: criterion benchmarks of the engine, and the relay load benchmark
+## bench: criterion benchmarks of the engine, the relay load benchmark,
+## and the relay edge's soak (about 2 minutes)
 bench: setup
 	cargo bench -p zai-dash-engine --locked --bench parse --bench tick
 	cargo bench -p zai-dash-server --locked --bench relay_load
+	cargo bench -p zai-dash-server --locked --bench edge_soak
 
 clean:
 	cargo clean

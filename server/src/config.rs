@@ -15,7 +15,8 @@
 //! history, and neither the API nor the logs ever print them.
 //!
 //! The flags become [`Settings`], the plain limits and timings the relay
-//! and its fetcher run on, so neither depends on clap or on each other.
+//! and its fetcher run on, and the edge's [`Limits`], so none of them
+//! depends on clap or on each other.
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
@@ -26,6 +27,7 @@ use zai_dash_engine::units::parse_duration_ms;
 
 use crate::{
     demo::CanaryQuality,
+    edge::{self, Limits},
     prometheus::{PrometheusSpec, SelectorSpec},
 };
 
@@ -107,6 +109,50 @@ pub struct ServeConfig {
     /// nothing beyond that.
     #[arg(long, env = "ZAI_DASH_COALESCE_MS", default_value_t = 1000)]
     pub coalesce_ms: u64,
+
+    /// Time allowed for a viewer's request head (request line and
+    /// headers) to arrive whole, in milliseconds, counted from the
+    /// connection's opening or from the first byte after an idle spell;
+    /// the connection is closed after it.
+    #[arg(
+        long,
+        env = "ZAI_DASH_HEADER_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub header_timeout_ms: u64,
+
+    /// How long a viewer's connection may make no progress, kept alive
+    /// between requests or with its answer unread, before it is closed,
+    /// in milliseconds.
+    #[arg(
+        long,
+        env = "ZAI_DASH_IDLE_TIMEOUT_MS",
+        default_value_t = 60_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub idle_timeout_ms: u64,
+
+    /// Largest request head accepted, request line and headers, in bytes
+    /// (1024 to 262144); a longer one is answered 431.
+    #[arg(
+        long,
+        env = "ZAI_DASH_MAX_HEADER_BYTES",
+        default_value_t = 16 * 1024,
+        value_parser = clap::value_parser!(u64).range(1024..=262_144)
+    )]
+    pub max_header_bytes: u64,
+
+    /// Viewer connections open at once; more are answered 503 and closed.
+    /// Default: half of what the descriptor limit (ulimit -n) leaves
+    /// after 128, at most 4096.
+    #[arg(
+        long,
+        env = "ZAI_DASH_MAX_CONNECTIONS",
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000)
+    )]
+    pub max_connections: Option<u64>,
 
     /// An origin allowed to call /api/variants, /targets/*, /relay/* and /history/*
     /// from another site (CORS), e.g. https://dash.example.com (repeatable;
@@ -202,6 +248,31 @@ impl ServeConfig {
             retention: self.prometheus_retention,
             selectors: self.prometheus_selectors.clone(),
         }))
+    }
+
+    /// The edge's limits, from the flags, for a process allowed
+    /// `descriptors` open files ([`edge::descriptor_limit`]). Refuses a
+    /// `--max-connections` that leaves fewer than
+    /// [`edge::RESERVED_DESCRIPTORS`] for everything else, as accepting
+    /// would then fail for lack of descriptors before the cap is reached.
+    pub fn edge_limits(&self, descriptors: Option<u64>) -> Result<Limits, VariantSpecError> {
+        let max_connections = match (self.max_connections, descriptors) {
+            (Some(max), Some(limit)) if max + edge::RESERVED_DESCRIPTORS > limit => {
+                return Err(VariantSpecError::new(format!(
+                    "--max-connections {max} needs {} file descriptors, the process may open \
+                     {limit} (ulimit -n): lower it or raise the limit",
+                    max + edge::RESERVED_DESCRIPTORS
+                )));
+            }
+            (Some(max), _) => max as usize,
+            (None, limit) => Limits::default_max_connections(limit),
+        };
+        Ok(Limits {
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_header_bytes: self.max_header_bytes as usize,
+            max_connections,
+        })
     }
 
     /// The relay's limits and timings, from the flags.
@@ -427,7 +498,7 @@ fn sensitive(value: &str, key: &str) -> Result<HeaderValue, VariantSpecError> {
 }
 
 /// Why a configuration value was refused: a `NAME=URL` argument, a
-/// credential variable, or a Prometheus setting.
+/// credential variable, a Prometheus setting, or an edge limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariantSpecError(String);
 
@@ -823,6 +894,47 @@ mod tests {
             ["--prometheus", "file:///p"],
             ["--prometheus-retention", "ten days"],
             ["--prometheus-selector", r#"a={job="a"}"#],
+        ] {
+            assert!(
+                Cli::try_parse_from(["serve", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn edge_limits_come_from_the_flags_and_the_descriptor_limit() {
+        use clap::Parser;
+        let limits = |args: &[&str], descriptors| {
+            let argv = ["serve"].iter().chain(args);
+            Cli::try_parse_from(argv)
+                .unwrap()
+                .config
+                .edge_limits(descriptors)
+        };
+        let defaults = limits(&[], Some(1024)).unwrap();
+        assert_eq!(defaults.header_timeout, Duration::from_secs(5));
+        assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+        assert_eq!(defaults.max_header_bytes, 16 * 1024);
+        assert_eq!(defaults.max_connections, 448);
+        assert_eq!(
+            limits(&["--max-connections", "896"], Some(1024))
+                .unwrap()
+                .max_connections,
+            896
+        );
+        let refused = limits(&["--max-connections", "1000"], Some(1024)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "--max-connections 1000 needs 1128 file descriptors, the process may open 1024 \
+             (ulimit -n): lower it or raise the limit"
+        );
+        assert!(limits(&["--max-connections", "1000"], None).is_ok());
+        for bad in [
+            ["--max-header-bytes", "512"],
+            ["--max-connections", "0"],
+            ["--header-timeout-ms", "0"],
+            ["--idle-timeout-ms", "0"],
         ] {
             assert!(
                 Cli::try_parse_from(["serve", bad[0], bad[1]]).is_err(),

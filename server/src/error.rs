@@ -79,6 +79,12 @@ pub enum AppError {
         /// What went wrong.
         error: PrometheusError,
     },
+    /// A method other than GET and HEAD (405), refused at the
+    /// [edge](crate::edge) before any route.
+    MethodNotAllowed,
+    /// A request with a body (413): no route reads one, so none is
+    /// accepted, refused at the [edge](crate::edge).
+    RequestBody,
 }
 
 #[derive(Serialize)]
@@ -114,6 +120,8 @@ impl AppError {
             AppError::History(HistoryError::NoPrometheus) => StatusCode::NOT_FOUND,
             AppError::History(_) => StatusCode::BAD_REQUEST,
             AppError::Prometheus { error, .. } if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::RequestBody => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Discovery { .. }
             | AppError::Upstream { .. }
             | AppError::Prometheus { .. } => StatusCode::BAD_GATEWAY,
@@ -132,6 +140,8 @@ impl AppError {
             AppError::Upstream { variant, error, .. } => format!("{variant}: {error}"),
             AppError::History(error) => error.to_string(),
             AppError::Prometheus { variant, error } => format!("{variant}: {error}"),
+            AppError::MethodNotAllowed => "only GET and HEAD are served".to_owned(),
+            AppError::RequestBody => "requests may not carry a body".to_owned(),
         }
     }
 
@@ -162,7 +172,10 @@ impl AppError {
     /// What this error is about.
     fn context(&self) -> Context<'_> {
         match self {
-            AppError::UnknownVariant | AppError::History(_) => Context::default(),
+            AppError::UnknownVariant
+            | AppError::History(_)
+            | AppError::MethodNotAllowed
+            | AppError::RequestBody => Context::default(),
             AppError::UnknownTarget { variant }
             | AppError::SeveralTargets { variant, .. }
             | AppError::Discovery { variant, .. } => Context {
@@ -197,8 +210,11 @@ impl IntoResponse for AppError {
             upstream_status: context.upstream_status,
         };
         let mut res = (self.status(), Json(body)).into_response();
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let headers = res.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self == AppError::MethodNotAllowed {
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
         res
     }
 }

@@ -27,6 +27,8 @@
 //! - [`error`]: the one error type every handler returns.
 //! - [`demo`]: simulated production and canary zai-proxies for `--demo`,
 //!   with their own routes; the relay reaches them like any upstream.
+//! - [`edge`]: the listener's side: connection cap, header and idle
+//!   timeouts, header size cap, GET and HEAD only, no request bodies.
 //! - [`serve`]: binds, mounts the demo if asked, and shuts down gracefully.
 //! - [`cli`]: the `parse` and `snapshot` commands over the same engine.
 //! - [`verdict`]: the `verdict` command, the canary judge as a gate.
@@ -40,6 +42,7 @@ mod coalesce;
 pub mod config;
 pub mod demo;
 pub mod discovery;
+pub mod edge;
 pub mod error;
 pub mod fetch;
 pub mod history;

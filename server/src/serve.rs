@@ -5,7 +5,9 @@
 //!
 //! Only wiring lives here: what is served is [`app`] and, with
 //! `--demo`, [`demo`]'s routes; `/history` reads `--prometheus` if given,
-//! else, with `--demo`, the simulated pods' own past.
+//! else, with `--demo`, the simulated pods' own past. Every route is
+//! served through the [`edge`], which times and bounds viewers'
+//! connections.
 
 use std::{future::Future, io, sync::Arc};
 
@@ -15,7 +17,7 @@ use tokio::net::TcpListener;
 use crate::{
     AppState, Relay, app,
     config::{ServeConfig, merge},
-    demo,
+    demo, edge,
 };
 
 /// Runs the server on an already bound listener until SIGINT or SIGTERM.
@@ -34,6 +36,8 @@ pub async fn run_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
+    let descriptors = edge::descriptor_limit();
+    let limits = config.edge_limits(descriptors).map_err(io::Error::other)?;
     let mut variants = merge(config.variants.clone()).map_err(io::Error::other)?;
     let mut router = Router::new();
     let demo = config.demo.then(|| {
@@ -66,6 +70,14 @@ pub async fn run_until(
     }
     let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
     tracing::info!(%addr, variants = ?names, demo = config.demo, "zai-dash listening");
+    tracing::info!(
+        descriptor_limit = descriptors,
+        max_connections = limits.max_connections,
+        header_timeout_ms = limits.header_timeout.as_millis(),
+        idle_timeout_ms = limits.idle_timeout.as_millis(),
+        max_header_bytes = limits.max_header_bytes,
+        "edge limits"
+    );
     let prometheus = config
         .prometheus(&variants, |key| std::env::var(key).ok())
         .map_err(io::Error::other)?;
@@ -82,12 +94,11 @@ pub async fn run_until(
         allow_origins: config.allow_origins.clone(),
     };
     let router = router.merge(app(state, &config.dist));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections, answering in-flight requests");
-        })
-        .await
+    let shutdown = async {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, answering in-flight requests");
+    };
+    edge::serve(listener, router, limits, shutdown).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

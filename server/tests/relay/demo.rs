@@ -12,30 +12,14 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use clap::Parser;
 use serde_json::Value;
-use tokio::net::TcpListener;
 use zai_dash_engine::parse::parse;
-use zai_dash_server::{config::ServeConfig, serve};
 
 use crate::support::*;
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    config: ServeConfig,
-}
-
 /// `zai-dash serve --demo ARGS` on a free loopback port.
 async fn demo(args: &[&str]) -> SocketAddr {
-    let argv = ["serve", "--dist", "/nonexistent", "--demo"]
-        .iter()
-        .chain(args);
-    let config = Cli::try_parse_from(argv).unwrap().config;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve::run_until(listener, config, std::future::pending()));
-    addr
+    start_serve(&[&["--demo"], args].concat()).await
 }
 
 /// The value of the unlabelled sample `name` in `text`.

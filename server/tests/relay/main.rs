@@ -9,6 +9,7 @@ mod allow_list;
 mod coalescing;
 mod demo;
 mod discovery;
+mod edge;
 mod faults;
 mod history;
 mod surface;

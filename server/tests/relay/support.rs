@@ -22,8 +22,10 @@ use tokio::{
 };
 use zai_dash_server::{
     AppState, Relay, app,
-    config::{Settings, VariantSpec, merge},
+    config::{ServeConfig, Settings, VariantSpec, merge},
+    edge,
     prometheus::PrometheusSpec,
+    serve,
 };
 
 /// A small exposition, as a zai-proxy would send it.
@@ -43,11 +45,6 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// Serves `router` on a free loopback port.
-pub async fn serve(router: Router) -> SocketAddr {
-    serve_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), router)
 }
 
 /// Serves `router` on `listener`.
@@ -343,7 +340,8 @@ pub async fn start_resolving(
     serve_relay(relay, Vec::new(), Path::new("/nonexistent")).await
 }
 
-/// The real router around `relay`.
+/// The real router around `relay`, behind the edge with its default
+/// limits.
 async fn serve_relay(
     relay: Relay,
     allow_origins: Vec<axum::http::HeaderValue>,
@@ -353,7 +351,54 @@ async fn serve_relay(
         relay: Arc::new(relay),
         allow_origins,
     };
-    serve(app(state, dist)).await
+    let limits = serve_config::<&str>(&[])
+        .edge_limits(edge::descriptor_limit())
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app(state, dist);
+    tokio::spawn(edge::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    config: ServeConfig,
+}
+
+/// The configuration `zai-dash serve --dist /nonexistent ARGS` makes.
+pub fn serve_config<S: AsRef<str>>(args: &[S]) -> ServeConfig {
+    use clap::Parser;
+    let argv = ["serve", "--dist", "/nonexistent"]
+        .into_iter()
+        .chain(args.iter().map(AsRef::as_ref));
+    Cli::try_parse_from(argv).unwrap().config
+}
+
+/// `zai-dash serve ARGS` (no app files) on a free loopback port, until
+/// the test ends.
+pub async fn start_serve(args: &[&str]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = serve_config(args);
+    tokio::spawn(serve::run_until(listener, config, std::future::pending()));
+    addr
+}
+
+/// Runs `zai-dash serve ARGS` (no app files) until it fails to start:
+/// why it did.
+pub async fn serve_refused(args: &[&str]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve::run_until(listener, serve_config(args), std::future::pending())
+        .await
+        .unwrap_err()
+        .to_string()
 }
 
 thread_local! {

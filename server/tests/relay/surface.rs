@@ -6,10 +6,9 @@ use std::{sync::Arc, time::Duration};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use base64::Engine;
-use clap::Parser;
 use sha2::{Digest, Sha256};
 use tokio::{net::TcpListener, sync::Semaphore};
-use zai_dash_server::{config::ServeConfig, serve};
+use zai_dash_server::serve;
 
 use crate::support::*;
 
@@ -222,12 +221,6 @@ async fn readyz_says_which_upstreams_answered_recently() {
     assert_eq!(good.hits.get(), hits + 1);
 }
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    config: ServeConfig,
-}
-
 #[tokio::test]
 async fn shutdown_under_load_answers_every_request_already_received() {
     const VIEWERS: usize = 32;
@@ -243,16 +236,12 @@ async fn shutdown_under_load_answers_every_request_already_received() {
     })
     .await;
     // One variant per viewer, so each viewer's request is its own scrape.
-    let mut args = vec![
-        "serve".to_owned(),
-        "--dist".to_owned(),
-        "/nonexistent".to_owned(),
-    ];
+    let mut args = Vec::new();
     for i in 0..VIEWERS {
         args.push("--variant".to_owned());
         args.push(format!("v{i}=http://{}/metrics/{i}", upstream.addr));
     }
-    let config = Cli::try_parse_from(args).unwrap().config;
+    let config = serve_config(&args);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let relay = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -6,12 +6,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use clap::Parser;
-use tokio::net::TcpListener;
-use zai_dash_server::{
-    config::{ServeConfig, Settings},
-    serve,
-};
+use zai_dash_server::config::Settings;
 
 use crate::support::*;
 
@@ -184,23 +179,6 @@ async fn an_upstream_error_names_the_target_by_its_id() {
     assert_eq!(body["target"], id.as_str());
     assert_eq!(body["upstream_status"], 500);
     assert_eq!(good.hits.get(), 0, "the other pod is not scraped");
-}
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    config: ServeConfig,
-}
-
-/// Runs `zai-dash serve ARGS` until it fails to start.
-async fn serve_refused(args: &[&str]) -> String {
-    let argv = ["serve", "--dist", "/nonexistent"].iter().chain(args);
-    let config = Cli::try_parse_from(argv).unwrap().config;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    serve::run_until(listener, config, std::future::pending())
-        .await
-        .unwrap_err()
-        .to_string()
 }
 
 #[tokio::test]
