@@ -55,8 +55,13 @@ pub async fn run_until(
             }
         }
         router = demo.router();
+        // Before serving, so that no scrape of a pod waits out the relay's
+        // upstream timeout behind its day of simulation (seconds in a
+        // debug build on a busy machine; connections queue meanwhile).
         let warm = demo.clone();
-        tokio::task::spawn_blocking(move || warm.warm_up());
+        tokio::task::spawn_blocking(move || warm.warm_up())
+            .await
+            .map_err(io::Error::other)?;
     }
     let variants = variants
         .into_iter()

@@ -259,9 +259,9 @@ impl Demo {
             .layer(CompressionLayer::new())
     }
 
-    /// Simulates every pod's day now rather than on its first use, so the
-    /// first page load does not wait for it. Blocking: run it off the
-    /// async workers.
+    /// Simulates every pod's day now rather than on its first use, before
+    /// the relay serves: a first scrape never waits behind it. Blocking:
+    /// run it off the async workers.
     pub(crate) fn warm_up(&self) {
         for pod in self.deployments.iter().flat_map(|d| &d.pods) {
             pod.lock()
