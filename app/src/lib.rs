@@ -54,6 +54,7 @@ use crate::{
         sizes::SizesPanel,
         status::{Connection, StatusBar},
         tokens::TokensPanel,
+        verdict::VerdictStrip,
     },
     state::Dashboard,
 };
@@ -115,6 +116,7 @@ fn Body() -> impl IntoView {
     provide_context(WindowSnapshots::new(dashboard));
     view! {
         <StatusBar />
+        <VerdictStrip />
         <div class="panels">
             <RequestsPanel />
             <LatencyPanel />

@@ -17,11 +17,12 @@
 //! | `theme` | `dark` or `light` | `theme=light` | the browser's |
 //! | `kiosk` | `1` hides the controls | `kiosk=1` | off |
 //! | `relay` | base URL of a relay on another origin | `relay=https://relay.example` | same origin |
+//! | `judge` | the canary judge's settings ([`crate::judge::settings`]) | `judge=tol:10,min:30` | Kayenta's |
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::units::parse_duration_ms;
+use crate::{judge::Settings, units::parse_duration_ms};
 
 /// Shortest and longest live window: the buffer keeps 24 hours.
 pub const MIN_WINDOW_MS: i64 = 60_000;
@@ -122,6 +123,10 @@ pub struct View {
     pub kiosk: bool,
     /// A relay on another origin, e.g. `https://relay.example`.
     pub relay: Option<String>,
+    /// The canary judge's settings as the link wrote them (valid: see
+    /// [`crate::judge::Settings`]), so a shared link recomputes the same
+    /// verdict; `None` for the defaults.
+    pub judge: Option<String>,
 }
 
 /// The default live window.
@@ -137,6 +142,7 @@ impl Default for View {
             theme: None,
             kiosk: false,
             relay: None,
+            judge: None,
         }
     }
 }
@@ -244,6 +250,12 @@ impl View {
                 _ => bad("kiosk", k, "expected 1 or 0; controls shown"),
             }
         }
+        if let Some(judge) = get("judge") {
+            match judge.parse::<Settings>() {
+                Ok(_) => view.judge = (!judge.is_empty()).then(|| judge.to_owned()),
+                Err(e) => bad("judge", judge, &format!("{e}; judging with the defaults")),
+            }
+        }
         if let Some(relay) = get("relay") {
             match parse_relay(relay) {
                 Some(url) => view.relay = Some(url),
@@ -295,6 +307,9 @@ impl View {
         }
         if let Some(relay) = &self.relay {
             put("relay", relay);
+        }
+        if let Some(judge) = &self.judge {
+            put("judge", judge);
         }
         out
     }
@@ -431,13 +446,14 @@ mod tests {
             theme: Some(Theme::Light),
             kiosk: true,
             relay: Some("https://relay.example:8443".to_owned()),
+            judge: Some("tol:10,min:30".to_owned()),
         };
         let query = view.to_query();
         assert_eq!(
             query,
             "from=1764284400000&to=1764288000000&v=canary&r=2s\
              &hide=latency:p99%20%C2%B7%20canary,requests:500&theme=light&kiosk=1\
-             &relay=https://relay.example:8443"
+             &relay=https://relay.example:8443&judge=tol:10,min:30"
         );
         assert_eq!(parse(&query), view);
     }
@@ -489,6 +505,23 @@ mod tests {
             notices[0].message.contains("showing 15m"),
             "{:?}",
             notices[0]
+        );
+    }
+
+    #[test]
+    fn judge_settings_are_kept_as_written_and_bad_ones_are_noticed() {
+        assert_eq!(
+            parse("judge=conf:99,tol:10").judge.as_deref(),
+            Some("conf:99,tol:10")
+        );
+        // The defaults are no parameter at all.
+        assert_eq!(parse("judge=").judge, None);
+        let (view, notices) = View::from_query("judge=tol:lots");
+        assert_eq!(view.judge, None);
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].message.contains("judging with the defaults"),
+            "{notices:?}"
         );
     }
 

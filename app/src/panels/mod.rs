@@ -15,6 +15,7 @@ pub mod sizes;
 pub mod span;
 pub mod status;
 pub mod tokens;
+pub mod verdict;
 
 use std::collections::HashMap;
 

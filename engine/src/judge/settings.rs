@@ -25,6 +25,7 @@ use std::{fmt, str::FromStr};
 use serde::Serialize;
 
 use super::metrics::Metric;
+use crate::units;
 
 /// How the judge weighs a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -147,9 +148,12 @@ impl FromStr for Settings {
         if settings.marginal > settings.pass {
             return Err(SettingsError {
                 item: s.to_owned(),
+                // `units::fixed`, not `{}`: the app parses settings, and
+                // core's float formatting would add 7 KB to it.
                 message: format!(
                     "marginal ({}) is above pass ({})",
-                    settings.marginal, settings.pass
+                    units::fixed(settings.marginal, 1),
+                    units::fixed(settings.pass, 1)
                 ),
             });
         }
