@@ -153,11 +153,12 @@ async fn the_24h_button_writes_24h_and_windows_are_typed_in_any_case() {
     assert_eq!(field.as_deref(), Ok("1h"));
 }
 
-/// The boxes of the header's controls and badge, CSS pixels.
+/// The boxes of the header's controls, badge and connection state, CSS
+/// pixels (not the toast's, which floats over the page).
 async fn header_boxes(browser: &Browser) -> Result<Vec<Value>, String> {
     let v = browser
         .eval(
-            "return [...document.querySelectorAll('#controls > *, #live-badge, #connection')]
+            "return [...document.querySelectorAll('#controls > :not(.toast), #live-badge, #connection')]
                  .map(el => { const r = el.getBoundingClientRect();
                               return [el.id || el.tagName, r.x, r.y, r.width, r.height]; });",
             vec![],
