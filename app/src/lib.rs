@@ -41,7 +41,7 @@ use leptos::prelude::*;
 
 use crate::{
     chart::crosshair::Crosshair,
-    controls::{Controls, Help, LiveBadge, Notices},
+    controls::{Controls, Help, KioskExit, LiveBadge, MenuButton, Notices},
     crash::CrashBanner,
     panels::{
         WindowSnapshots,
@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
     fetch::start(dashboard);
     state::start_clock(dashboard);
     crash::install(dashboard);
+    // Whether the controls are unfolded on a narrow screen.
+    let menu = RwSignal::new(false);
 
     view! {
         <div
@@ -85,9 +87,11 @@ pub fn App() -> impl IntoView {
                 <h1>"zai-dash"</h1>
                 <span class="subtitle">"zai-proxy · production vs canary"</span>
                 <LiveBadge />
-                <Controls />
                 <Connection />
+                <MenuButton open=menu />
+                <Controls open=menu />
             </header>
+            <KioskExit />
             <main>
                 <CrashBanner />
                 <Notices />

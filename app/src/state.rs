@@ -623,6 +623,25 @@ impl Dashboard {
         })
     }
 
+    /// Whether the app cannot reach the relay at all: it could not start,
+    /// or every variant's last poll found nothing listening.
+    pub fn unreachable(&self) -> bool {
+        self.setup_error.with(Option::is_some)
+            || self.variants.with(|vs| {
+                !vs.is_empty()
+                    && vs.iter().all(|v| {
+                        v.health.with(|h| {
+                            matches!(
+                                h,
+                                Health::Down {
+                                    error: PollError::Unreachable(_)
+                                }
+                            )
+                        })
+                    })
+            })
+    }
+
     /// Rebuilds after a panic: frees every buffer from dead readers (see
     /// [`VariantState::free_buffer`]), then starts a new generation of
     /// everything derived from them. Returns the variants whose buffer

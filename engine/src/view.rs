@@ -9,7 +9,7 @@
 //!
 //! | key | meaning | example | default |
 //! |---|---|---|---|
-//! | `w` | live window, relative to now | `w=1h`, `w=now-15m`, `w=90m` | `15m` |
+//! | `w` | live window, relative to now, any case | `w=1h`, `w=now-15m`, `w=90m` | `15m` |
 //! | `from`, `to` | paused absolute window, Unix ms | `from=1764284400000&to=1764288000000` | live |
 //! | `v` | variants shown | `v=production`, `v=canary`, `v=both` | `both` |
 //! | `r` | refresh interval, or `off` | `r=5s` | the relay's |
@@ -328,9 +328,11 @@ impl View {
     }
 }
 
-/// A live window: `15m`, `1h`, `90m`, or Grafana's `now-15m`; 1 m to 24 h.
+/// A live window: `15m`, `1h`, `90m`, or Grafana's `now-15m`, in any case
+/// (`1H` is `1h`); 1 m to 24 h.
 pub fn parse_window(s: &str) -> Option<i64> {
-    let ms = parse_duration_ms(s.strip_prefix("now-").unwrap_or(s))?;
+    let s = s.to_ascii_lowercase();
+    let ms = parse_duration_ms(s.strip_prefix("now-").unwrap_or(&s))?;
     (MIN_WINDOW_MS..=MAX_WINDOW_MS).contains(&ms).then_some(ms)
 }
 
@@ -345,14 +347,11 @@ pub fn parse_refresh(s: &str) -> Option<Refresh> {
         .then_some(Refresh::Every(ms))
 }
 
-/// The shortest spelling of a duration: `15m`, `1h`, `90m`, `5s`, `1d`.
+/// The shortest spelling of a duration in hours, minutes or seconds:
+/// `15m`, `1h`, `90m`, `5s`, `24h` (as the window buttons and the limits
+/// say it, never `1d`).
 pub fn format_window(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1_000, "s"),
-    ];
+    const UNITS: [(i64, &str); 3] = [(3_600_000, "h"), (60_000, "m"), (1_000, "s")];
     UNITS.iter().find(|(unit, _)| ms % unit == 0).map_or_else(
         || format!("{ms}ms"),
         |(unit, name)| format!("{}{name}", ms / unit),
@@ -464,7 +463,7 @@ mod tests {
             (300_000, "5m"),
             (3_600_000, "1h"),
             (5_400_000, "90m"),
-            (86_400_000, "1d"),
+            (86_400_000, "24h"),
         ] {
             let view = View {
                 range: Range::Live(ms),
@@ -480,9 +479,17 @@ mod tests {
         assert_eq!(parse("w=now-6h").range, Range::Live(6 * 3_600_000));
         assert_eq!(parse("w=24h").range, Range::Live(86_400_000));
         assert_eq!(parse("w=1m").range, Range::Live(60_000));
+        assert_eq!(parse("w=1d").range, Range::Live(86_400_000), "older links");
         assert_eq!(parse_window("now-"), None);
         assert_eq!(parse_window("now-59s"), None);
         assert_eq!(parse_window("25h"), None);
+    }
+
+    #[test]
+    fn windows_are_read_in_any_case() {
+        assert_eq!(parse_window("1H"), Some(3_600_000));
+        assert_eq!(parse_window("NOW-15M"), Some(15 * 60_000));
+        assert_eq!(parse("w=Now-6h").range, Range::Live(6 * 3_600_000));
     }
 
     #[test]

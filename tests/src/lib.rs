@@ -24,6 +24,7 @@ use fantoccini::{
     Client, ClientBuilder, Locator,
     actions::{InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction},
     elements::Element,
+    key::Key,
 };
 use serde_json::Value;
 use tokio::{net::TcpListener, sync::oneshot};
@@ -734,6 +735,12 @@ impl Browser {
     /// shortcut is typed.
     pub async fn press(&self, key: char) -> Result<(), String> {
         self.eval("document.activeElement?.blur();", vec![]).await?;
+        self.press_focused(key).await
+    }
+
+    /// Presses and releases `key` where the focus is (a button, a dialog),
+    /// as a keyboard user does.
+    pub async fn press_focused(&self, key: char) -> Result<(), String> {
         let keys = KeyActions::new("keyboard".to_owned())
             .then(KeyAction::Down { value: key })
             .then(KeyAction::Up { value: key });
@@ -741,6 +748,52 @@ impl Browser {
             .perform_actions(keys)
             .await
             .map_err(|e| format!("press {key:?}: {e}"))
+    }
+
+    /// Types `text` over the content of the field matching `css` and
+    /// commits it with Enter (its change event).
+    pub async fn type_over(&self, css: &str, text: &str) -> Result<(), String> {
+        let input = self.find(css).await?;
+        // Ctrl+A selects what is there, so the text replaces it; the null
+        // key releases Ctrl.
+        let keys = format!(
+            "{}a{}{text}{}",
+            char::from(Key::Control),
+            char::from(Key::Null),
+            char::from(Key::Enter)
+        );
+        input
+            .send_keys(&keys)
+            .await
+            .map_err(|e| format!("typing into {css}: {e}"))
+    }
+
+    /// Resizes the window so the page's viewport is `width` CSS pixels
+    /// wide (e.g. a phone's 390) and the window `height` high; waits until
+    /// the page has laid out at that width.
+    pub async fn set_size(&self, width: u32, height: u32) {
+        // The window's own frame, if it has one, comes on top.
+        let frame = self
+            .eval(
+                "return [outerWidth - innerWidth, outerHeight - innerHeight];",
+                vec![],
+            )
+            .await
+            .expect("the window's frame");
+        let extra = |i: usize| frame[i].as_u64().unwrap_or(0) as u32;
+        self.client
+            .set_window_size(width + extra(0), height + extra(1))
+            .await
+            .expect("a window size");
+        wait_for(&format!("a {width} px wide viewport"), || async {
+            let inner = self.eval("return window.innerWidth;", vec![]).await?;
+            if inner.as_u64() == Some(u64::from(width)) {
+                Ok(())
+            } else {
+                Err(format!("innerWidth {inner}"))
+            }
+        })
+        .await;
     }
 
     /// How many pixels of chart `chart`'s canvas are drawn in a saturated

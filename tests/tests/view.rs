@@ -238,19 +238,12 @@ async fn press(browser: &Browser, key: char) {
     browser.press(key).await.expect("a key press");
 }
 
-/// Types `text` over the custom window field's content and commits it
-/// with Enter (its change event).
+/// Types `text` over the custom window field's content and commits it.
 async fn type_window(browser: &Browser, text: &str) {
-    let input = browser.find("#window-input").await.expect("the field");
-    // Ctrl+A selects what is there, so the text replaces it; the null key
-    // releases Ctrl.
-    let keys = format!(
-        "{}a{}{text}{}",
-        char::from(Key::Control),
-        char::from(Key::Null),
-        char::from(Key::Enter)
-    );
-    input.send_keys(&keys).await.expect("typing");
+    browser
+        .type_over("#window-input", text)
+        .await
+        .expect("typing");
 }
 
 /// Chooses `value` in the refresh select.

@@ -13,7 +13,7 @@ use zai_dash_engine::{
 
 use super::{concurrency::workers, span::span_text};
 use crate::{
-    state::{Dashboard, Health, HistorySource, PollError, VariantState, short_id},
+    state::{Dashboard, Health, HistorySource, VariantState, short_id},
     theme,
 };
 
@@ -206,23 +206,7 @@ fn HistoryNote() -> impl IntoView {
 pub fn Connection() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let state = move || {
-        if dashboard.setup_error.get().is_some() {
-            return "disconnected";
-        }
-        let all_unreachable = dashboard.variants.with(|vs| {
-            !vs.is_empty()
-                && vs.iter().all(|v| {
-                    v.health.with(|h| {
-                        matches!(
-                            h,
-                            Health::Down {
-                                error: PollError::Unreachable(_)
-                            }
-                        )
-                    })
-                })
-        });
-        if all_unreachable {
+        if dashboard.unreachable() {
             "disconnected"
         } else {
             "connected"
