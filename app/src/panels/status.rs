@@ -13,7 +13,7 @@ use zai_dash_engine::{
 
 use super::{concurrency::workers, span::span_text};
 use crate::{
-    state::{Dashboard, Health, HistorySource, VariantState, short_id},
+    state::{Dashboard, Health, HistorySource, PollError, VariantState, short_id},
     theme,
 };
 
