@@ -36,7 +36,10 @@ pub fn Summary(
         data.with(|d| format!("{} to {}", theme::clock(d.start_ms), theme::clock(d.end_ms)))
     };
     view! {
-        <table class="visually-hidden" id=format!("chart-{id}-summary")>
+        // A block around the table: a table grows to its content whatever
+        // its width, and would widen the page.
+        <div class="visually-hidden">
+        <table id=format!("chart-{id}-summary")>
             <caption>
                 {title} " in " {unit.name()} ", " {span}
                 ": each line's latest, lowest and highest value"
@@ -67,6 +70,7 @@ pub fn Summary(
                 }}
             </tbody>
         </table>
+        </div>
     }
 }
 
