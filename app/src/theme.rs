@@ -1,9 +1,10 @@
 //! Colours and clock labels: presentation choices kept in one place.
 //!
 //! Series colours follow the original dashboard (status classes green,
-//! yellow and red; latency p50 blue, p95 amber, p99 red; ...), so people
+//! amber and red; latency p50 blue, p95 amber, p99 red; ...), so people
 //! moving over recognise their charts. Production is drawn solid and canary
-//! dashed, in every panel.
+//! dashed, in every panel. The status colours are mid tones with at least
+//! 3:1 contrast on both themes' panels (WCAG 1.4.11), so one set serves both.
 
 use zai_dash_engine::view::Theme;
 
@@ -29,13 +30,14 @@ pub fn toggled(theme: Theme) -> Theme {
 
 /// Canvas colours for `theme`.
 pub fn palette(theme: Theme) -> Palette {
-    let (muted, grid) = match theme {
-        Theme::Dark => ("#94a3b8", "#334155"),
-        Theme::Light => ("#475569", "#cbd5e1"),
+    let (muted, grid, panel) = match theme {
+        Theme::Dark => ("#94a3b8", "#334155", "#111c33"),
+        Theme::Light => ("#475569", "#cbd5e1", "#ffffff"),
     };
     Palette {
         muted: muted.to_owned(),
         grid: grid.to_owned(),
+        panel: panel.to_owned(),
     }
 }
 
@@ -46,19 +48,34 @@ pub struct Palette {
     pub muted: String,
     /// Grid lines.
     pub grid: String,
+    /// The panel's background, under a stack's translucent bands.
+    pub panel: String,
 }
 
-/// Colour of a status code: its class, shaded per code.
+/// Colour of a request-chart line: a status code by its class, 2xx calm
+/// greens, 4xx ambers, 5xx reds (each code of a class its own hue, so 500,
+/// 502 and 503 can be told apart), and the 5xx line of every server error
+/// together in the plainest red.
 pub fn status_color(code: &str) -> &'static str {
-    const OK: [&str; 5] = ["#22c55e", "#16a34a", "#4ade80", "#15803d", "#86efac"];
-    const WARN: [&str; 5] = ["#eab308", "#ca8a04", "#fbbf24", "#f59e0b", "#d97706"];
-    const ERR: [&str; 5] = ["#ef4444", "#dc2626", "#f87171", "#b91c1c", "#fca5a5"];
-    let shade = code.parse::<usize>().map_or(0, |c| c % 100 % 5);
-    match code.as_bytes().first() {
-        Some(b'2') => OK[shade],
-        Some(b'4') => WARN[shade],
-        Some(b'5') => ERR[shade],
-        _ => "#94a3b8",
+    match code {
+        zai_dash_engine::series::SERVER_ERRORS => "#ef4444",
+        "200" => "#16a34a",
+        "201" | "202" => "#0d9488",
+        "204" => "#059669",
+        "400" => "#d97706",
+        "401" | "403" => "#b45309",
+        "404" => "#a16207",
+        "429" => "#ea580c",
+        "500" => "#dc2626",
+        "502" => "#db2777",
+        "503" => "#f43f5e",
+        "504" => "#c026d3",
+        _ => match code.as_bytes().first() {
+            Some(b'2') => "#65a30d",
+            Some(b'4') => "#bf8000",
+            Some(b'5') => "#e11d48",
+            _ => "#64748b",
+        },
     }
 }
 
@@ -66,11 +83,11 @@ pub fn status_color(code: &str) -> &'static str {
 pub fn series_color(name: &str) -> &'static str {
     match name {
         "p50" | "in flight" | "limit" | "request avg" => "#3b82f6",
-        "p95" | "cache_read" | "rejections" | "request p90" => "#f59e0b",
+        "p95" | "cache read" | "rejections" | "request p90" => "#f59e0b",
         "p99" | "retries" => "#ef4444",
         "input" | "response avg" => "#06b6d4",
         "output" | "response p90" => "#8b5cf6",
-        "cache_write" | "utilisation" | "adjust increase" => "#10b981",
+        "cache write" | "utilisation" | "adjust increase" => "#10b981",
         "max workers" | "adjust probe" => "#64748b",
         "adjust decrease" => "#f97316",
         "total" => "#e879f9",

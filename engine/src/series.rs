@@ -121,9 +121,13 @@ fn rates_by_label(
         .collect()
 }
 
-/// Requests per second, one series per status code (sorted).
+/// Requests per second, one series per status code (sorted, so 2xx comes
+/// first: the bottom of the stack), then [`SERVER_ERRORS`]: all 5xx codes
+/// together, for a line of its own that a stack cannot hide. It is 0 where
+/// requests were answered and none with a 5xx (a measured zero, as the
+/// 5xx figure's), and a gap where no request rate is known.
 pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
-    rates_by_label(
+    let mut out = rates_by_label(
         buffer,
         grid,
         |s| match s {
@@ -131,7 +135,24 @@ pub fn request_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
             _ => None,
         },
         |code| Slot::Requests(code.into()),
-    )
+    );
+    if !out.is_empty() {
+        out.push(line(SERVER_ERRORS, buffer, grid, |w| {
+            w.sum_rate(|s| matches!(s, Slot::Requests(_)))?;
+            let errors = w.sum_rate(|s| matches!(s, Slot::Requests(c) if c.starts_with('5')));
+            Some(errors.unwrap_or(0.0))
+        }));
+    }
+    out
+}
+
+/// The name of the request chart's line of every 5xx code together.
+pub const SERVER_ERRORS: &str = "5xx";
+
+/// A token direction as the dashboard names it everywhere (legend, figures,
+/// tooltip): the proxy's label with spaces, `cache read`.
+fn direction_name(d: Direction) -> String {
+    d.label().replace('_', " ")
 }
 
 /// Latency p50, p95 and p99 in milliseconds.
@@ -153,7 +174,11 @@ pub fn latency(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 pub fn token_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
     Direction::ALL
         .into_iter()
-        .map(|d| line(d.label(), buffer, grid, |w| w.rate(&Slot::Tokens(d))))
+        .map(|d| {
+            line(direction_name(d), buffer, grid, |w| {
+                w.rate(&Slot::Tokens(d))
+            })
+        })
         .collect()
 }
 
@@ -163,7 +188,7 @@ pub fn cost_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
     let mut out: Vec<Series> = Direction::ALL
         .into_iter()
         .map(|d| {
-            line(d.label(), buffer, grid, |w| {
+            line(direction_name(d), buffer, grid, |w| {
                 per_hour(w.rate(&Slot::Cost(d)))
             })
         })
@@ -472,7 +497,8 @@ mod tests {
         let mut cache = Cache::default();
         let buffer = growing(50, 1000);
         let grid = Grid::new(1_000_000, 1_250_000, 50, 5_000);
-        assert_eq!(cache.update(&buffer, &grid, request_rates).len(), 1);
+        // The 200 line and the 5xx line.
+        assert_eq!(cache.update(&buffer, &grid, request_rates).len(), 2);
         // A 500 series appears: it gets its whole history, not a gap.
         let buffer = growing(51, 49);
         let grid = Grid::new(1_005_000, 1_255_000, 50, 5_000);
@@ -482,6 +508,35 @@ mod tests {
         let grid = Grid::new(1_000_000, 1_255_000, 10, 5_000);
         let cached = cache.update(&buffer, &grid, request_rates).to_vec();
         assert_same(&cached, &request_rates(&buffer, &grid));
+    }
+
+    #[test]
+    fn request_rates_end_with_every_5xx_together_and_zero_when_there_is_none() {
+        // 200 grows by i % 7 a scrape, 500 by 1 a scrape from scrape 30.
+        let grid = Grid::new(1_000_000, 1_250_000, 50, 5_000);
+        let names = |b: &Buffer| {
+            request_rates(b, &grid)
+                .into_iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+        };
+        let ok_only = growing(50, 1000);
+        assert_eq!(names(&ok_only), ["200", SERVER_ERRORS]);
+        let errors = &request_rates(&ok_only, &grid)[1];
+        // No 5xx series while requests are answered: a measured 0/s.
+        assert!(
+            errors.values.iter().skip(5).all(|v| *v == 0.0),
+            "{errors:?}"
+        );
+        let failing = growing(50, 30);
+        let rates = request_rates(&failing, &grid);
+        assert_eq!(names(&failing), ["200", "500", SERVER_ERRORS]);
+        // One 500 a scrape, 5 s apart: 0.2/s, once the lookback (20 s)
+        // lies after scrape 30 (t = 1,150,000) entirely.
+        let last = rates[2].values.last().copied();
+        assert!(last.is_some_and(|v| (v - 0.2).abs() < 1e-9), "{last:?}");
+        let tail = |i: usize| rates[i].values[45..].to_vec();
+        assert_eq!(tail(2), tail(1), "5xx is the 500 line");
     }
 
     #[test]

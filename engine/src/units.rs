@@ -4,7 +4,9 @@
 /// What every formatter shows for a missing value.
 pub const NO_DATA: &str = "—";
 
-/// Requests or events per second: `12.3/s`, `1.2k/s`, `0/s`.
+/// Requests or events per second, three significant digits (trailing
+/// zeros kept, so neighbouring rates share a precision): `12.3/s`,
+/// `1.30/s`, `1.23k/s`, and a measured zero as `0/s`.
 pub fn rate(v: Option<f64>) -> String {
     v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{}/s", compact(v)))
 }
@@ -14,7 +16,8 @@ pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{}%", fixed(v, 1)))
 }
 
-/// A latency given in ms: `85 ms` below a second, `1.25 s` above.
+/// A latency given in ms: three significant digits below a second
+/// (`85.0 ms`), two decimals above (`1.25 s`).
 pub fn millis(v: Option<f64>) -> String {
     match v {
         None => NO_DATA.to_owned(),
@@ -52,47 +55,60 @@ pub fn age(seconds: f64) -> String {
     }
 }
 
-/// A count with k/M/B suffixes: `950`, `12.3k`, `4.56M`.
+/// A count: whole numbers below a thousand as they are (`950`), others
+/// with three significant digits and a k/M/B suffix (`12.3k`, `4.56M`).
 pub fn count(v: Option<f64>) -> String {
-    v.map_or_else(|| NO_DATA.to_owned(), compact)
+    match v {
+        None => NO_DATA.to_owned(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1000.0 => fixed(v, 0),
+        Some(v) => compact(v),
+    }
 }
 
-/// Bytes in decimal units: `512 B`, `12.3 kB`, `1.5 MB`.
+/// Bytes in decimal units: whole bytes below a kilobyte (`512 B`), three
+/// significant digits above (`12.3 kB`, `1.50 MB`).
 pub fn bytes(v: Option<f64>) -> String {
     let Some(v) = v else {
         return NO_DATA.to_owned();
     };
-    let (scaled, unit) = match v.abs() {
-        a if a >= 1e9 => (v / 1e9, "GB"),
-        a if a >= 1e6 => (v / 1e6, "MB"),
-        a if a >= 1e3 => (v / 1e3, "kB"),
-        _ => (v, "B"),
-    };
-    format!("{} {unit}", round_sig(scaled, 3))
+    match v.abs() {
+        a if a >= 1e9 => format!("{} GB", round_sig(v / 1e9, 3)),
+        a if a >= 1e6 => format!("{} MB", round_sig(v / 1e6, 3)),
+        a if a >= 1e3 => format!("{} kB", round_sig(v / 1e3, 3)),
+        _ => format!("{} B", fixed(v, 0)),
+    }
 }
 
-/// US dollars: cents above a cent, four significant digits below one
-/// (token costs are tiny), k/M above a thousand: `$12.35`, `$0.004321`.
+/// US dollars at a fixed precision per band, so the costs side by side in
+/// a panel line up: hundredths of a cent below a dollar (token costs are
+/// tiny: `$0.0400`, `$0.0009`, and `<$0.0001` rather than a false zero),
+/// cents up to a thousand (`$12.35`), then a k/M suffix (`$1.23k`); a
+/// measured zero is `$0`.
 pub fn usd(v: Option<f64>) -> String {
     match v {
         None => NO_DATA.to_owned(),
-        Some(0.0) => "$0.00".to_owned(),
-        Some(v) if v.abs() < 0.01 => format!("${}", round_sig(v, 4)),
-        Some(v) if v.abs() < 1000.0 => format!("${}", fixed(v, 2)),
+        Some(0.0) => "$0".to_owned(),
+        Some(v) if v.abs() < 0.000_05 => {
+            let sign = if v < 0.0 { "-" } else { "" };
+            format!("<{sign}$0.0001")
+        }
+        Some(v) if v.abs() < 0.999_95 => format!("${}", fixed(v, 4)),
+        Some(v) if v.abs() < 999.995 => format!("${}", fixed(v, 2)),
         Some(v) => format!("${}", compact(v)),
     }
 }
 
-/// Compact number: three significant digits and a k/M/B suffix.
+/// Compact number: three significant digits and a k/M/B suffix (from
+/// where three digits round up to the next one: 999.6 is `1.00k`).
 pub fn compact(v: f64) -> String {
     let a = v.abs();
     let (scaled, suffix) = if !a.is_finite() {
         (v, "")
-    } else if a >= 1e9 {
+    } else if a >= 999.5e6 {
         (v / 1e9, "B")
-    } else if a >= 1e6 {
+    } else if a >= 999.5e3 {
         (v / 1e6, "M")
-    } else if a >= 1e3 {
+    } else if a >= 999.5 {
         (v / 1e3, "k")
     } else {
         (v, "")
@@ -100,10 +116,112 @@ pub fn compact(v: f64) -> String {
     format!("{}{suffix}", round_sig(scaled, 3))
 }
 
-/// `v` with at most `digits` (1 to 4) significant digits, trailing zeros
-/// dropped: `12.3`, `0.0123`, `123456`; magnitudes a dashboard never
-/// shows sensibly in positional digits (below 1e-12, from 1e18) read
-/// `1.23e-15`.
+/// What a chart's values measure: how its tooltip, its summary table and
+/// its value axis write them, and what its accessible name calls the unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// `what` per second: `PerSecond("req")` is `req/s`.
+    PerSecond(&'static str),
+    /// Milliseconds (an axis reaching a second is in seconds throughout).
+    Millis,
+    /// A plain count of `what`.
+    Count(&'static str),
+    /// Bytes, in decimal units.
+    Bytes,
+    /// US dollars per hour.
+    UsdPerHour,
+}
+
+/// A value axis' labels: the unit they are in, and one label per tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AxisLabels {
+    /// The unit of every label, e.g. `s`, `kB` or `$/h`.
+    pub unit: String,
+    /// The tick labels, bottom to top, with no unit.
+    pub ticks: Vec<String>,
+}
+
+impl Unit {
+    /// A value as the tooltip and the summary table write it (NaN is no
+    /// data): the same formatter as the panel's figures.
+    pub fn format(self, v: f64) -> String {
+        let v = (!v.is_nan()).then_some(v);
+        match self {
+            Unit::PerSecond(_) => rate(v),
+            Unit::Millis => millis(v),
+            Unit::Count(_) => count(v),
+            Unit::Bytes => bytes(v),
+            Unit::UsdPerHour if v.is_some() => format!("{}/h", usd(v)),
+            Unit::UsdPerHour => NO_DATA.to_owned(),
+        }
+    }
+
+    /// The unit's name: `req/s`, `ms`, `bytes`, `$/h`, or the counted noun.
+    pub fn name(self) -> String {
+        match self {
+            Unit::PerSecond(what) => format!("{what}/s"),
+            Unit::Millis => "ms".to_owned(),
+            Unit::Count(what) => what.to_owned(),
+            Unit::Bytes => "bytes".to_owned(),
+            Unit::UsdPerHour => "$/h".to_owned(),
+        }
+    }
+
+    /// Labels for the evenly spaced value-axis `ticks`: one unit for the
+    /// whole axis, chosen by its largest tick (never `0 ms` under `10 s`),
+    /// and as many decimals as the step between ticks needs, the same on
+    /// every label. Milliseconds and bytes move to a larger unit (`s`,
+    /// `kB`); rates, counts and dollars keep theirs and take a k/M/B
+    /// suffix. Zero is `0`.
+    pub fn axis(self, ticks: &[f64]) -> AxisLabels {
+        let top = ticks.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+        let (scale, unit, suffix) = match self {
+            Unit::Millis if top >= 1000.0 => (1e3, "s".to_owned(), ""),
+            Unit::Millis => (1.0, "ms".to_owned(), ""),
+            Unit::Bytes => {
+                let (scale, prefix) = magnitude(top, ["", "k", "M", "G"]);
+                (scale, format!("{prefix}B"), "")
+            }
+            other => {
+                let (scale, suffix) = magnitude(top, ["", "k", "M", "B"]);
+                (scale, other.name(), suffix)
+            }
+        };
+        let step = match ticks {
+            [a, b, ..] => (b - a).abs(),
+            _ => top,
+        } / scale;
+        let decimals = if step > 0.0 && step.is_finite() {
+            (-(step.log10() + 1e-9).floor()).clamp(0.0, 12.0) as usize
+        } else {
+            0
+        };
+        let ticks = ticks
+            .iter()
+            .map(|&t| match t {
+                0.0 => "0".to_owned(),
+                t => format!("{}{suffix}", fixed(t / scale, decimals)),
+            })
+            .collect();
+        AxisLabels { unit, ticks }
+    }
+}
+
+/// The power of a thousand `top` reaches (up to 1e9), and its prefix.
+fn magnitude(top: f64, prefixes: [&'static str; 4]) -> (f64, &'static str) {
+    let power = match top {
+        t if t >= 1e9 => 3,
+        t if t >= 1e6 => 2,
+        t if t >= 1e3 => 1,
+        _ => 0,
+    };
+    ([1.0, 1e3, 1e6, 1e9][power], prefixes[power])
+}
+
+/// `v` with `digits` (1 to 4) significant digits, trailing zeros kept so
+/// that figures side by side show the same precision: `12.3`, `1.30`,
+/// `0.0123`, `123456`; zero is `0`. Magnitudes a dashboard never shows
+/// sensibly in positional digits (below 1e-12, from 1e18) read `1.23e-15`.
 fn round_sig(v: f64, digits: i32) -> String {
     if v == 0.0 {
         return "0".to_owned();
@@ -113,7 +231,19 @@ fn round_sig(v: f64, digits: i32) -> String {
     }
     let magnitude = v.abs().log10().floor() as i32;
     let decimals = (digits - 1 - magnitude).max(0) as usize;
-    trim_zeros(fixed(v, decimals))
+    let text = fixed(v, decimals);
+    // Rounding may carry into one more digit (9.995 to `10.00`): one
+    // decimal fewer then (`10.0`).
+    let significant = text
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|&b| b == b'0')
+        .count();
+    if significant > digits as usize && decimals > 0 {
+        fixed(v, decimals - 1)
+    } else {
+        text
+    }
 }
 
 /// Drops a decimal fraction's trailing zeros (and a bare point).
@@ -230,16 +360,24 @@ mod tests {
     #[test]
     fn bytes_use_decimal_units() {
         assert_eq!(bytes(Some(512.0)), "512 B");
+        assert_eq!(bytes(Some(511.6)), "512 B");
         assert_eq!(bytes(Some(12_345.0)), "12.3 kB");
-        assert_eq!(bytes(Some(1_500_000.0)), "1.5 MB");
+        assert_eq!(bytes(Some(1_500_000.0)), "1.50 MB");
         assert_eq!(bytes(None), NO_DATA);
     }
 
     #[test]
-    fn dollars_keep_small_costs_readable() {
-        assert_eq!(usd(Some(0.0)), "$0.00");
-        assert_eq!(usd(Some(0.0043214)), "$0.004321");
+    fn dollars_keep_one_precision_per_band() {
+        // Below a dollar, four decimals for every cost: 0.0008526 and
+        // 0.04 side by side read $0.0009 and $0.0400, not $0.0008526 next
+        // to $0.04; a measured zero is $0, a tiny cost never a false zero.
+        assert_eq!(usd(Some(0.0008526)), "$0.0009");
+        assert_eq!(usd(Some(0.04)), "$0.0400");
+        assert_eq!(usd(Some(0.0)), "$0");
+        assert_eq!(usd(Some(0.00002)), "<$0.0001");
+        assert_eq!(usd(Some(0.99996)), "$1.00");
         assert_eq!(usd(Some(12.345)), "$12.35");
+        assert_eq!(usd(Some(999.996)), "$1.00k");
         assert_eq!(usd(Some(1234.0)), "$1.23k");
         assert_eq!(usd(None), NO_DATA);
     }
@@ -268,16 +406,23 @@ mod tests {
     }
 
     #[test]
-    fn rates_keep_three_significant_digits() {
-        assert_eq!(rate(Some(0.6)), "0.6/s");
+    fn rates_keep_three_significant_digits_and_their_zeros() {
+        // 1.3 next to 1.39 reads 1.30/s, the same precision.
+        assert_eq!(rate(Some(1.3)), "1.30/s");
+        assert_eq!(rate(Some(1.39)), "1.39/s");
+        assert_eq!(rate(Some(0.6)), "0.600/s");
         assert_eq!(rate(Some(12.345)), "12.3/s");
         assert_eq!(rate(Some(1234.0)), "1.23k/s");
+        assert_eq!(rate(Some(1000.0)), "1.00k/s");
         assert_eq!(rate(Some(0.0123)), "0.0123/s");
+        // 9.996 rounds to 10.0 (three digits), not 10.00.
+        assert_eq!(rate(Some(9.996)), "10.0/s");
     }
 
     #[test]
     fn latency_switches_to_seconds_at_one_second() {
-        assert_eq!(millis(Some(85.04)), "85 ms");
+        assert_eq!(millis(Some(85.04)), "85.0 ms");
+        assert_eq!(millis(Some(1.5)), "1.50 ms");
         assert_eq!(millis(Some(999.0)), "999 ms");
         assert_eq!(millis(Some(1250.0)), "1.25 s");
         assert_eq!(millis(Some(24285.7)), "24.29 s");
@@ -288,7 +433,7 @@ mod tests {
         assert_eq!(millis_at_least(Some(10_000.0), true), "≥ 10.00 s");
         assert_eq!(millis_at_least(Some(10_000.0), false), "10.00 s");
         assert_eq!(millis_at_least(None, true), NO_DATA);
-        assert_eq!(bytes_at_least(Some(1e9), true), "≥ 1 GB");
+        assert_eq!(bytes_at_least(Some(1e9), true), "≥ 1.00 GB");
         assert_eq!(bytes_at_least(Some(865_000.0), false), "865 kB");
         assert_eq!(bytes_at_least(None, true), NO_DATA);
     }
@@ -357,6 +502,7 @@ mod tests {
         assert_eq!(rate(Some(1.234e-15)), "1.23e-15/s");
         assert_eq!(rate(Some(-4e-320)), "-4e-320/s");
         assert_eq!(count(Some(9.999e20)), "999900000000B");
+        assert_eq!(compact(2.5e30), "2.5e21B");
         assert_eq!(fixed(f64::NAN, 1), "NaN");
         assert_eq!(fixed(f64::NEG_INFINITY, 1), "-inf");
         assert_eq!(count(Some(f64::INFINITY)), "inf");
@@ -365,8 +511,70 @@ mod tests {
     #[test]
     fn counts_use_si_suffixes() {
         assert_eq!(count(Some(950.0)), "950");
+        assert_eq!(count(Some(5.0)), "5");
+        assert_eq!(count(Some(2.5)), "2.50");
+        assert_eq!(count(Some(12_000.0)), "12.0k");
         assert_eq!(count(Some(12_345.0)), "12.3k");
         assert_eq!(count(Some(4_560_000.0)), "4.56M");
         assert_eq!(count(Some(1.52e9)), "1.52B");
+    }
+
+    #[test]
+    fn an_axis_is_in_one_unit_chosen_by_its_largest_tick() {
+        let axis = |unit: Unit, ticks: &[f64]| {
+            let a = unit.axis(ticks);
+            (a.unit, a.ticks.join(" "))
+        };
+        // Reaching 10 s: every label in seconds, none "0ms".
+        assert_eq!(
+            axis(Unit::Millis, &[0.0, 5000.0, 10000.0]),
+            ("s".into(), "0 5 10".into())
+        );
+        assert_eq!(
+            axis(Unit::Millis, &[0.0, 500.0, 1000.0, 1500.0]),
+            ("s".into(), "0 0.5 1.0 1.5".into())
+        );
+        assert_eq!(
+            axis(Unit::Millis, &[0.0, 200.0, 400.0]),
+            ("ms".into(), "0 200 400".into())
+        );
+        assert_eq!(
+            axis(Unit::Bytes, &[0.0, 500_000.0, 1_000_000.0]),
+            ("MB".into(), "0 0.5 1.0".into())
+        );
+        assert_eq!(
+            axis(Unit::Bytes, &[0.0, 200.0, 400.0]),
+            ("B".into(), "0 200 400".into())
+        );
+        // Dollars an hour: the unit says per hour; two decimals for a
+        // step of 0.05.
+        assert_eq!(
+            axis(Unit::UsdPerHour, &[0.0, 0.05, 0.1, 0.15]),
+            ("$/h".into(), "0 0.05 0.10 0.15".into())
+        );
+        assert_eq!(
+            axis(Unit::UsdPerHour, &[0.0, 5.0, 10.0, 15.0]),
+            ("$/h".into(), "0 5 10 15".into())
+        );
+        assert_eq!(
+            axis(Unit::PerSecond("req"), &[0.0, 500.0, 1000.0, 1500.0]),
+            ("req/s".into(), "0 0.5k 1.0k 1.5k".into())
+        );
+        assert_eq!(
+            axis(Unit::Count("requests"), &[0.0, 2.0, 4.0]),
+            ("requests".into(), "0 2 4".into())
+        );
+        assert_eq!(axis(Unit::Millis, &[]), ("ms".into(), String::new()));
+    }
+
+    #[test]
+    fn a_chart_value_reads_as_the_figures_do() {
+        assert_eq!(Unit::PerSecond("req").format(1.3), "1.30/s");
+        assert_eq!(Unit::UsdPerHour.format(0.04), "$0.0400/h");
+        assert_eq!(Unit::UsdPerHour.format(f64::NAN), NO_DATA);
+        assert_eq!(Unit::Millis.format(f64::NAN), NO_DATA);
+        assert_eq!(Unit::Bytes.format(1_500_000.0), "1.50 MB");
+        assert_eq!(Unit::PerSecond("tokens").name(), "tokens/s");
+        assert_eq!(Unit::UsdPerHour.name(), "$/h");
     }
 }

@@ -22,7 +22,10 @@ use axum::{Router, extract::State, routing::get};
 use clap::Parser;
 use fantoccini::{
     Client, ClientBuilder, Locator,
-    actions::{InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction},
+    actions::{
+        InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+        TouchActions,
+    },
     elements::Element,
     key::Key,
 };
@@ -697,6 +700,44 @@ impl Browser {
     /// over it with the mouse, as one WebDriver action sequence: e.g. a
     /// drag is `[To(x0, y), Down, To(x1, y), Up]`.
     pub async fn gesture(&self, css: &str, steps: &[Mouse]) -> Result<(), String> {
+        let on = self.pointer_target(css).await?;
+        let mouse = steps
+            .iter()
+            .fold(MouseActions::new("mouse".to_owned()), |m, s| {
+                m.then(on.action(*s))
+            });
+        self.client
+            .perform_actions(mouse)
+            .await
+            .map_err(|e| format!("mouse {steps:?} over {css}: {e}"))
+    }
+
+    /// Scrolls the first element matching `css` into view and plays one
+    /// WebDriver pointer sequence of type "touch" per finger, all at once:
+    /// step `i` of every finger happens in the same tick (pad a finger
+    /// that waits with `Mouse::Pause(0)`). Chromium turns them into touch
+    /// events and pointer events of `pointerType` "touch".
+    pub async fn touch(&self, css: &str, fingers: &[&[Mouse]]) -> Result<(), String> {
+        let on = self.pointer_target(css).await?;
+        let sequences: Vec<TouchActions> = fingers
+            .iter()
+            .enumerate()
+            .map(|(i, steps)| {
+                steps
+                    .iter()
+                    .fold(TouchActions::new(format!("finger{i}")), |f, s| {
+                        f.then(on.action(*s))
+                    })
+            })
+            .collect();
+        self.client
+            .perform_actions(sequences)
+            .await
+            .map_err(|e| format!("touch {fingers:?} on {css}: {e}"))
+    }
+
+    /// The first element matching `css`, scrolled into view, and its size.
+    async fn pointer_target(&self, css: &str) -> Result<PointerTarget, String> {
         let el = self.find(css).await?;
         self.client
             .execute(
@@ -706,28 +747,7 @@ impl Browser {
             .await
             .map_err(|e| format!("scroll to {css}: {e}"))?;
         let (_, _, width, height) = el.rectangle().await.map_err(|e| format!("{css}: {e}"))?;
-        let mut mouse = MouseActions::new("mouse".to_owned());
-        for step in steps {
-            mouse = mouse.then(match *step {
-                // WebDriver offsets are from the element's centre, in whole pixels.
-                Mouse::To(x, y) => PointerAction::MoveToElement {
-                    element: el.clone(),
-                    duration: None,
-                    x: (x - width / 2.0).round(),
-                    y: (y - height / 2.0).round(),
-                },
-                Mouse::Down => PointerAction::Down {
-                    button: MOUSE_BUTTON_LEFT,
-                },
-                Mouse::Up => PointerAction::Up {
-                    button: MOUSE_BUTTON_LEFT,
-                },
-            });
-        }
-        self.client
-            .perform_actions(mouse)
-            .await
-            .map_err(|e| format!("mouse {steps:?} over {css}: {e}"))
+        Ok(PointerTarget { el, width, height })
     }
 
     /// Presses and releases `key` (a character, or a WebDriver key such as
@@ -1007,15 +1027,50 @@ pub struct Drawn {
     pub at: i64,
 }
 
-/// One step of a mouse gesture over an element ([`Browser::gesture`]).
+/// One step of a pointer gesture over an element, with the mouse
+/// ([`Browser::gesture`]) or a finger ([`Browser::touch`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Mouse {
-    /// Move to `(x, y)`, CSS pixels from the element's top-left corner.
+    /// Move to `(x, y)`, CSS pixels from the element's top-left corner
+    /// (it may lie outside the element).
     To(f64, f64),
-    /// Press the left button.
+    /// Press the left button, or touch.
     Down,
-    /// Release the left button.
+    /// Release the left button, or lift the finger.
     Up,
+    /// Stay put for this many milliseconds (a long press).
+    Pause(u64),
+}
+
+/// An element a gesture is played over, and its size.
+struct PointerTarget {
+    el: Element,
+    width: f64,
+    height: f64,
+}
+
+impl PointerTarget {
+    /// `step` as a WebDriver pointer action over the element.
+    fn action(&self, step: Mouse) -> PointerAction {
+        match step {
+            // WebDriver offsets are from the element's centre, in whole pixels.
+            Mouse::To(x, y) => PointerAction::MoveToElement {
+                element: self.el.clone(),
+                duration: None,
+                x: (x - self.width / 2.0).round(),
+                y: (y - self.height / 2.0).round(),
+            },
+            Mouse::Down => PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            },
+            Mouse::Up => PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            },
+            Mouse::Pause(ms) => PointerAction::Pause {
+                duration: Duration::from_millis(ms),
+            },
+        }
+    }
 }
 
 /// One variant's value of a panel figure, as on screen.

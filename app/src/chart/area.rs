@@ -41,6 +41,22 @@ impl PlotArea {
             .round() as i64
     }
 
+    /// `t` moved into the window on screen: a drag past the plot's edge
+    /// ends at that edge.
+    pub fn clamp(&self, t: i64) -> i64 {
+        self.data.with_untracked(|d| t.clamp(d.start_ms, d.end_ms))
+    }
+
+    /// The x of the plot's middle, CSS px.
+    pub fn middle(&self) -> f64 {
+        let width = self
+            .canvas
+            .get_untracked()
+            .map_or(0.0, |el| f64::from(el.client_width()));
+        let x = self.data.with_untracked(|d| time_scale(d, width));
+        (x.r0 + x.r1) / 2.0
+    }
+
     /// Where `t` falls on the canvas, in px, if inside the plot
     /// (subscribes to the data and the size).
     pub fn x_of(&self, t: i64) -> Option<f64> {

@@ -1,7 +1,8 @@
 //! What is under the pointer: the crosshair every chart shares, its line
-//! over each chart, and the tooltip listing every line's value there.
-//! Ordinary DOM over the canvas, computed from the data, so moving the
-//! pointer redraws no chart and both survive a live refresh.
+//! over each chart, and the one tooltip, on the chart under the pointer,
+//! listing every line's value there. Ordinary DOM over the canvas,
+//! computed from the data, so moving the pointer redraws no chart and both
+//! survive a live refresh.
 
 use leptos::prelude::*;
 use zai_dash_engine::plot;
@@ -12,9 +13,19 @@ use super::{
 };
 use crate::theme;
 
-/// The time under the pointer, shared by every chart on the page.
+/// Where the pointer is: an instant, on one chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pointer {
+    /// The time under it, Unix ms.
+    pub t_ms: i64,
+    /// The id of the chart it is over: the one that shows the tooltip.
+    pub chart: &'static str,
+}
+
+/// The pointer, shared by every chart on the page: each draws the
+/// crosshair at its time, and the chart it is over the tooltip.
 #[derive(Clone, Copy)]
-pub struct Crosshair(pub RwSignal<Option<i64>>);
+pub struct Crosshair(pub RwSignal<Option<Pointer>>);
 
 /// The crosshair's vertical line, where it crosses this chart's plot.
 #[component]
@@ -24,7 +35,7 @@ pub fn CrosshairLine(
 ) -> impl IntoView {
     let crosshair = expect_context::<Crosshair>();
     let left = move || {
-        let px = area.x_of(crosshair.0.get()?)?;
+        let px = area.x_of(crosshair.0.get()?.t_ms)?;
         Some(format!("{}px", px as i32))
     };
     // Through the CSSOM (style:), which the CSP allows.
@@ -70,11 +81,17 @@ fn at_crosshair(d: &ChartData, t: i64, unit: Unit, hidden: &Hidden) -> Option<Re
     })
 }
 
-/// The values at the crosshair, in words.
+/// The values at the crosshair, in words, on the chart `id` when the
+/// pointer is over it (and on no other: one tooltip on the page), on the
+/// side of the plot away from the pointer so it covers none of the data
+/// beside the crosshair. Not a live region: it would chatter at every
+/// move; the chart's summary table holds the values for screen readers.
 #[component]
 pub fn Tooltip(
-    /// What the chart shows.
-    data: Signal<ChartData>,
+    /// The chart's id.
+    id: &'static str,
+    /// The chart's plot area.
+    area: PlotArea,
     /// What its values measure.
     unit: Unit,
     /// Lines the legend hid: not listed.
@@ -82,13 +99,23 @@ pub fn Tooltip(
 ) -> impl IntoView {
     let crosshair = expect_context::<Crosshair>();
     let content = move || {
-        let t = crosshair.0.get()?;
-        data.with(|d| hidden.with(|h| at_crosshair(d, t, unit, h)))
+        let pointer = crosshair.0.get().filter(|p| p.chart == id)?;
+        let reading = area
+            .data
+            .with(|d| hidden.with(|h| at_crosshair(d, pointer.t_ms, unit, h)))?;
+        // Right of the plot's middle, the tooltip goes to its left.
+        let left_side = area.x_of(pointer.t_ms).is_some_and(|px| px > area.middle());
+        Some((reading, left_side))
     };
     move || {
-        content().map(|Reading { time, rows, events }| {
+        content().map(|(Reading { time, rows, events }, left_side)| {
+            let (left, right) = if left_side {
+                ("64px", "auto")
+            } else {
+                ("auto", "12px")
+            };
             view! {
-                <div class="tooltip" role="status">
+                <div class="tooltip" style:left=left style:right=right>
                     <div class="tooltip-time">{time}</div>
                     {rows
                         .into_iter()

@@ -1,50 +1,7 @@
 //! What a chart draws, as plain data: the panels build it, the canvas and
 //! the DOM layers over it only read it.
 
-use zai_dash_engine::units;
-
-/// What a chart's values measure, for axis labels and the tooltip.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
-    /// Events per second.
-    PerSecond,
-    /// Milliseconds.
-    Millis,
-    /// A plain count.
-    Count,
-    /// Bytes.
-    Bytes,
-    /// US dollars per hour.
-    UsdPerHour,
-}
-
-impl Unit {
-    /// A value as the tooltip shows it.
-    pub fn format(self, v: f64) -> String {
-        if v.is_nan() {
-            return units::NO_DATA.to_owned();
-        }
-        match self {
-            Unit::PerSecond => units::rate(Some(v)),
-            Unit::Millis => units::millis(Some(v)),
-            Unit::Count => units::count(Some(v)),
-            Unit::Bytes => units::bytes(Some(v)),
-            Unit::UsdPerHour => format!("{}/h", units::usd(Some(v))),
-        }
-    }
-
-    /// A value as an axis label shows it (shorter).
-    pub fn axis(self, v: f64) -> String {
-        use units::compact;
-        match self {
-            Unit::Millis if v >= 1000.0 => format!("{}s", compact(v / 1000.0)),
-            Unit::Millis => format!("{}ms", compact(v)),
-            Unit::Bytes => units::bytes(Some(v)),
-            Unit::UsdPerHour => format!("${}", compact(v)),
-            Unit::PerSecond | Unit::Count => compact(v),
-        }
-    }
-}
+pub use zai_dash_engine::units::Unit;
 
 /// One line of a chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +13,7 @@ pub struct Line {
     /// Dashed: how canary lines are told apart from production.
     pub dashed: bool,
     /// Part of a stack (drawn on top of the previous stacked line of the
-    /// same `stack` group).
+    /// same `stack` group, as a band between the two when solid).
     pub stack: Option<usize>,
     /// One value per grid point; `NaN` is a gap.
     pub values: Vec<f64>,

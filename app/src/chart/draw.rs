@@ -1,11 +1,15 @@
 //! Painting a chart on its canvas, one function per layer, bottom to top:
-//! value grid, time axis, lines (stacked areas under them), markers. The
-//! geometry (scales, ticks, decimation, stacking) is the engine's `plot`;
-//! this only turns it into canvas calls.
+//! value grid (its unit written along it), time axis, lines (a stack's
+//! bands under them), markers. The geometry (scales, ticks, decimation,
+//! stacking) is the engine's `plot`, the axis labels its `units`; this
+//! only turns them into canvas calls.
 
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
-use zai_dash_engine::plot::{self, Scale};
+use zai_dash_engine::{
+    plot::{self, Scale},
+    units::AxisLabels,
+};
 
 use super::data::{ChartData, Hidden, Line, Unit};
 use crate::theme::{self, Palette};
@@ -35,10 +39,18 @@ struct Frame {
 }
 
 /// Draws `d` on `el` at the device pixel ratio: axes, lines (decimated,
-/// broken at gaps), stacked areas and markers. The crosshair is not drawn
-/// here but laid over the canvas, so moving the pointer redraws nothing.
-pub fn draw(el: &HtmlCanvasElement, d: &ChartData, unit: Unit, hidden: &Hidden, palette: &Palette) {
-    let Some(ctx) = context(el) else { return };
+/// broken at gaps), stacked bands and markers; returns the value axis'
+/// labels (`None` when the canvas is too small to draw on). The crosshair
+/// is not drawn here but laid over the canvas, so moving the pointer
+/// redraws nothing.
+pub fn draw(
+    el: &HtmlCanvasElement,
+    d: &ChartData,
+    unit: Unit,
+    hidden: &Hidden,
+    palette: &Palette,
+) -> Option<AxisLabels> {
+    let ctx = context(el)?;
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (w, h) = (f64::from(el.client_width()), f64::from(el.client_height()));
     let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
@@ -49,7 +61,7 @@ pub fn draw(el: &HtmlCanvasElement, d: &ChartData, unit: Unit, hidden: &Hidden, 
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w, h);
     if w < MARGIN_LEFT + 10.0 || h < MARGIN_TOP + MARGIN_BOTTOM + 10.0 {
-        return;
+        return None;
     }
     let shown: Vec<_> = d.shown(hidden).collect();
     let values = plot::stacked(shown.iter().map(|l| (l.stack, l.values.as_slice())));
@@ -66,10 +78,11 @@ pub fn draw(el: &HtmlCanvasElement, d: &ChartData, unit: Unit, hidden: &Hidden, 
             r1: MARGIN_TOP,
         },
     };
-    value_grid(&frame, unit, palette);
+    let axis = value_grid(&frame, unit, palette);
     time_axis(&frame, d, palette);
-    lines(&frame, d, &shown, &values);
+    lines(&frame, d, &shown, &values, palette);
     markers(&frame, d);
+    Some(axis)
 }
 
 fn context(el: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
@@ -84,20 +97,30 @@ fn axis_style(ctx: &CanvasRenderingContext2d, palette: &Palette) {
     ctx.set_font("11px system-ui, sans-serif");
 }
 
-/// Horizontal grid lines at round values, labelled on the left.
-fn value_grid(f: &Frame, unit: Unit, palette: &Palette) {
+/// Horizontal grid lines at round values, labelled on the left in one
+/// unit, which is written along the left edge; returns the labels.
+fn value_grid(f: &Frame, unit: Unit, palette: &Palette) -> AxisLabels {
     let ctx = &f.ctx;
     axis_style(ctx, palette);
     ctx.set_text_align("right");
     ctx.set_text_baseline("middle");
-    for tick in plot::nice_ticks(f.y.d0, f.y.d1, 5) {
-        let py = f.y.px(tick).round() + 0.5;
+    let ticks = plot::nice_ticks(f.y.d0, f.y.d1, 5);
+    let axis = unit.axis(&ticks);
+    for (tick, label) in ticks.iter().zip(&axis.ticks) {
+        let py = f.y.px(*tick).round() + 0.5;
         ctx.begin_path();
         ctx.move_to(MARGIN_LEFT, py);
         ctx.line_to(f.w - MARGIN_RIGHT, py);
         ctx.stroke();
-        let _ = ctx.fill_text(&unit.axis(tick), MARGIN_LEFT - 6.0, py);
+        let _ = ctx.fill_text(label, MARGIN_LEFT - 6.0, py);
     }
+    ctx.save();
+    let _ = ctx.translate(8.0, (f.y.r0 + f.y.r1) / 2.0);
+    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
+    ctx.set_text_align("center");
+    let _ = ctx.fill_text(&axis.unit, 0.0, 0.0);
+    ctx.restore();
+    axis
 }
 
 /// Ticks and clock labels along the bottom, the outermost kept inside.
@@ -125,28 +148,50 @@ fn time_axis(f: &Frame, d: &ChartData, palette: &Palette) {
     }
 }
 
-/// Every shown line at its drawn (stacked) `values`. A stacked solid line
-/// shades the area under it first; lines break where data is missing or
-/// points are far apart.
-fn lines(f: &Frame, d: &ChartData, shown: &[&Line], values: &[Vec<f64>]) {
+/// Every shown line at its drawn (stacked) `values`; lines break where
+/// data is missing or points are far apart.
+///
+/// A solid stack is shaded as bands, each between its line and the one
+/// under it: from the top of the stack down, each line shades down to the
+/// plot's bottom over an opaque fill, so every lower band covers the upper
+/// ones beneath its own line. Stacked lines are stroked top down too, so
+/// where a band is empty (a 5xx rate of 0) the line under it (2xx) shows;
+/// lines outside the stack (the 5xx line) come last and thicker, on top.
+fn lines(f: &Frame, d: &ChartData, shown: &[&Line], values: &[Vec<f64>], palette: &Palette) {
     let ctx = &f.ctx;
     let max_gap = 2.5 * d.snap_ms.max(1) as f64 * (f.x.r1 - f.x.r0) / (f.x.d1 - f.x.d0).max(1.0);
     let (solid, dash) = (
         js_sys::Array::new(),
         js_sys::Array::of2(&5.0.into(), &4.0.into()),
     );
-    ctx.set_line_width(1.5);
-    for (line, values) in shown.iter().zip(values) {
-        let runs = plot::line_runs(&d.times, values, &f.x, &f.y, max_gap.max(2.0));
-        ctx.set_fill_style_str(&line.color);
-        if line.stack.is_some() && !line.dashed {
-            ctx.set_global_alpha(0.18);
-            fill_under(ctx, &runs, f.y.r0);
+    let traced: Vec<_> = shown
+        .iter()
+        .zip(values)
+        .map(|(line, values)| {
+            let runs = plot::line_runs(&d.times, values, &f.x, &f.y, max_gap.max(2.0));
+            (*line, runs)
+        })
+        .collect();
+    let stacked = |(line, _): &&(&Line, _)| line.stack.is_some();
+    for (line, runs) in traced.iter().filter(stacked).rev() {
+        if !line.dashed {
+            ctx.set_fill_style_str(&palette.panel);
+            fill_under(ctx, runs, f.y.r0);
+            ctx.set_fill_style_str(&line.color);
+            ctx.set_global_alpha(0.45);
+            fill_under(ctx, runs, f.y.r0);
             ctx.set_global_alpha(1.0);
         }
+    }
+    let beside_a_stack = traced.iter().any(|(line, _)| line.stack.is_some());
+    let on_top = traced.iter().filter(|l| !stacked(l));
+    for (line, runs) in traced.iter().filter(stacked).rev().chain(on_top) {
+        let thick = beside_a_stack && line.stack.is_none();
+        ctx.set_line_width(if thick { 2.5 } else { 1.5 });
+        ctx.set_fill_style_str(&line.color);
         ctx.set_stroke_style_str(&line.color);
         let _ = ctx.set_line_dash(if line.dashed { &dash } else { &solid });
-        stroke_path(ctx, &runs);
+        stroke_path(ctx, runs);
     }
     let _ = ctx.set_line_dash(&solid);
 }

@@ -1,5 +1,6 @@
-//! The legend: one button per line; a click hides or shows that line,
-//! remembered in the URL (`hide=chart:label`) so a shared link keeps it.
+//! The legend: one toggle button per line (`aria-pressed` while the line
+//! is shown); a click hides or shows that line, remembered in the URL
+//! (`hide=chart:label`) so a shared link keeps it.
 
 use leptos::prelude::*;
 
@@ -61,10 +62,15 @@ pub fn Legend(
                         let name = name.clone();
                         move || hidden.with(|h| h.contains(&name))
                     };
+                    let pressed = {
+                                let off = off.clone();
+                                move || (!off()).to_string()
+                            };
                     view! {
                         <li>
                             <button
                                 class="legend-item"
+                                aria-pressed=pressed
                                 class:off=off
                                 class:dashed=dashed
                                 on:click=move |_| toggle(&name)

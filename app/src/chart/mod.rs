@@ -9,14 +9,16 @@
 //!
 //! One room per part: [`data`] (what a chart shows), [`draw`] (the canvas,
 //! a function per layer), [`area`] (pixels ↔ time), [`crosshair`] (the
-//! shared crosshair and the tooltip), [`zoom`] (drag to zoom) and
-//! [`legend`] (hide and show lines).
+//! shared crosshair and the tooltip), [`zoom`] (drag to zoom, with a mouse
+//! or fingers), [`legend`] (hide and show lines) and [`summary`] (the
+//! chart in words, for screen readers).
 
 pub mod area;
 pub mod crosshair;
 pub mod data;
 pub mod draw;
 pub mod legend;
+pub mod summary;
 pub mod zoom;
 
 use leptos::{ev, prelude::*};
@@ -24,20 +26,25 @@ use zai_dash_engine::plot;
 
 use self::{
     area::PlotArea,
-    crosshair::{Crosshair, CrosshairLine, Tooltip},
+    crosshair::{Crosshair, CrosshairLine, Pointer, Tooltip},
     data::{ChartData, Unit},
     legend::{Legend, hidden_lines},
-    zoom::{Drag, Selection},
+    summary::Summary,
+    zoom::{Drag, Selection, Touches},
 };
 use crate::{state::Dashboard, theme::Palette};
 
 /// A chart with a legend (click a name to hide or show it), the shared
-/// crosshair with a tooltip of every line's value, and drag to zoom.
+/// crosshair with a tooltip of every line's value on the chart under the
+/// pointer, and drag to zoom; touch too (see [`zoom`]). The canvas is an
+/// image named by the title and unit, described by its [`Summary`] table.
 #[component]
 pub fn Chart(
     /// The chart's short id: the element is `chart-{id}`, and hidden
     /// series are kept in the URL as `{id}:{label}`.
     id: &'static str,
+    /// The panel's title, which names the chart for screen readers.
+    title: &'static str,
     /// What the values measure.
     unit: Unit,
     /// The data; the chart redraws whenever it changes.
@@ -50,33 +57,74 @@ pub fn Chart(
     let hidden = hidden_lines(dashboard, id);
     let area = PlotArea::new(data);
     let drag = Drag::default();
+    let touches = Touches::default();
 
     Effect::new(move |_| {
         area.size.track();
         let Some(el) = area.canvas.get() else { return };
         data.with(|d| {
             hidden.with(|h| {
-                draw::draw(&el, d, unit, h, &palette.get());
+                let axis = draw::draw(&el, d, unit, h, &palette.get());
                 // What the canvas now shows, for tests: the drawn points'
-                // span, and the right edge (the last poll, when live).
+                // span, the right edge (the last poll, when live), and the
+                // value axis' unit and labels.
                 let (from, to) =
                     plot::drawn_span(&d.times, d.shown(h).map(|l| l.values.as_slice()))
                         .unwrap_or_default();
                 for (name, t) in [("from", from), ("to", to), ("at", d.end_ms)] {
                     let _ = el.set_attribute(&format!("data-drawn-{name}"), &t.to_string());
                 }
+                if let Some(axis) = axis {
+                    let _ = el.set_attribute("data-axis-unit", &axis.unit);
+                    let _ = el.set_attribute("data-axis-ticks", &axis.ticks.join("|"));
+                }
             });
         });
     });
 
-    let on_move = move |e: ev::MouseEvent| {
-        let x = f64::from(e.offset_x());
-        crosshair.0.set(Some(area.time_at(x)));
-        drag.extend(x);
+    let point_at = move |x: f64| {
+        crosshair.0.set(Some(Pointer {
+            t_ms: area.time_at(x),
+            chart: id,
+        }))
     };
-    let on_down = move |e: ev::MouseEvent| {
-        if e.button() == 0 {
-            drag.start(f64::from(e.offset_x()));
+    let touch = |e: &ev::PointerEvent| e.pointer_type() != "mouse";
+    let x_of = |e: &ev::PointerEvent| f64::from(e.offset_x());
+    let on_down = move |e: ev::PointerEvent| {
+        let x = x_of(&e);
+        if touch(&e) {
+            touches.down(e.pointer_id(), x, e.time_stamp(), drag);
+            point_at(x);
+        } else if e.button() == 0 {
+            // Captured, the drag goes on (and ends) past the canvas' edge.
+            if let Some(el) = area.canvas.get_untracked() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+            }
+            drag.start(x);
+        }
+    };
+    let on_move = move |e: ev::PointerEvent| {
+        let x = x_of(&e);
+        if !touch(&e) {
+            point_at(x);
+            drag.extend(x);
+        } else if touches.moved(e.pointer_id(), x, e.time_stamp(), drag) {
+            point_at(x);
+        }
+    };
+    let on_up = move |e: ev::PointerEvent| {
+        if touch(&e) {
+            touches.up(e.pointer_id(), drag, area, dashboard);
+        } else {
+            drag.finish(area, dashboard);
+        }
+    };
+    // A finger lifted leaves the crosshair where it was (a tap shows it);
+    // the mouse leaving takes it away.
+    let on_leave = move |e: ev::PointerEvent| {
+        if !touch(&e) {
+            crosshair.0.set(None);
+            drag.cancel();
         }
     };
 
@@ -85,20 +133,24 @@ pub fn Chart(
             <div class="plot">
                 <canvas
                     node_ref=area.canvas
-                    on:mousemove=on_move
-                    on:mousedown=on_down
-                    on:mouseup=move |_| drag.finish(area, dashboard)
+                    role="img"
+                    aria-label=format!("{title} ({})", unit.name())
+                    aria-describedby=format!("chart-{id}-summary")
+                    // Vertical swipes still scroll the page; the rest is ours.
+                    style:touch-action="pan-y"
+                    on:pointerdown=on_down
+                    on:pointermove=on_move
+                    on:pointerup=on_up
+                    on:pointercancel=move |e: ev::PointerEvent| touches.cancel(e.pointer_id(), drag)
+                    on:pointerleave=on_leave
                     on:dblclick=move |_| dashboard.go_live()
-                    on:mouseleave=move |_| {
-                        crosshair.0.set(None);
-                        drag.cancel();
-                    }
                 ></canvas>
                 <CrosshairLine area=area />
                 <Selection drag=drag />
-                <Tooltip data=data unit=unit hidden=hidden />
+                <Tooltip id=id area=area unit=unit hidden=hidden />
             </div>
             <Legend id=id data=data hidden=hidden />
+            <Summary id=id title=title unit=unit data=data hidden=hidden />
         </div>
     }
 }

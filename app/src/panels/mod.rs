@@ -71,13 +71,28 @@ const fn spec(id: &'static str, unit: Unit, compute: Compute, stacked: bool) -> 
 
 /// Every chart on the dashboard, in page order.
 pub const CHARTS: [ChartSpec; 8] = [
-    spec("requests", Unit::PerSecond, series::request_rates, true),
+    spec(
+        "requests",
+        Unit::PerSecond("req"),
+        series::request_rates,
+        true,
+    ),
     spec("latency", Unit::Millis, series::latency, false),
-    spec("tokens", Unit::PerSecond, series::token_rates, false),
+    spec(
+        "tokens",
+        Unit::PerSecond("tokens"),
+        series::token_rates,
+        false,
+    ),
     spec("cost", Unit::UsdPerHour, series::cost_rates, false),
-    spec("concurrency", Unit::Count, series::concurrency, false),
-    spec("limiter", Unit::PerSecond, series::limiter, false),
-    spec("errors", Unit::PerSecond, series::errors, false),
+    spec(
+        "concurrency",
+        Unit::Count("requests"),
+        series::concurrency,
+        false,
+    ),
+    spec("limiter", Unit::PerSecond("events"), series::limiter, false),
+    spec("errors", Unit::PerSecond("events"), series::errors, false),
     spec("sizes", Unit::Bytes, series::sizes, false),
 ];
 
@@ -94,7 +109,8 @@ pub fn chart(id: &str) -> ChartSpec {
 pub struct Style {
     /// Colour of a series by its name.
     pub color: fn(&str) -> &'static str,
-    /// Whether each variant's lines stack (request rate by status code).
+    /// Whether each variant's lines stack (request rate by status code;
+    /// the 5xx line, [`series::SERVER_ERRORS`], stays out of the stack).
     pub stacked: bool,
 }
 
@@ -131,7 +147,7 @@ pub fn chart_lines<'a>(
             },
             color: (style.color)(&s.name).to_owned(),
             dashed: index > 0,
-            stack: style.stacked.then_some(index),
+            stack: (style.stacked && s.name != series::SERVER_ERRORS).then_some(index),
             values: s.values.clone(),
             at_least: s.at_least.clone(),
         })
@@ -284,7 +300,7 @@ pub fn Panel(
             <div class="figures">{children()}</div>
             <span::FigureSpan />
             <p class="no-data" hidden=move || !empty()>"no data in this window"</p>
-            <Chart id=id unit=spec.unit data=data />
+            <Chart id=id title=title unit=spec.unit data=data />
         </section>
     }
 }

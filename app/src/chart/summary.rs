@@ -1,0 +1,91 @@
+//! The chart in words: a visually hidden table of each line's latest,
+//! lowest and highest value over the window on screen, the canvas' text
+//! alternative (WCAG 1.1.1). It follows the data, so a screen reader or a
+//! keyboard reaches the values with no pointer.
+
+use leptos::prelude::*;
+
+use super::data::{ChartData, Hidden, Unit};
+use crate::theme;
+
+/// The summary table of chart `id`; the canvas names it in
+/// `aria-describedby` (its id is `chart-{id}-summary`).
+#[component]
+pub fn Summary(
+    /// The chart's id.
+    id: &'static str,
+    /// The chart's title.
+    title: &'static str,
+    /// What its values measure.
+    unit: Unit,
+    /// What the chart shows.
+    data: Signal<ChartData>,
+    /// Lines the legend hid: not listed, as not drawn.
+    hidden: Memo<Hidden>,
+) -> impl IntoView {
+    let rows = move || {
+        data.with(|d| {
+            hidden.with(|h| {
+                d.shown(h)
+                    .map(|l| (l.label.clone(), extremes(&l.values, &l.at_least, unit)))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let span = move || {
+        data.with(|d| format!("{} to {}", theme::clock(d.start_ms), theme::clock(d.end_ms)))
+    };
+    view! {
+        // A block around the table: a table grows to its content whatever
+        // its width, and would widen the page.
+        <div class="visually-hidden">
+        <table id=format!("chart-{id}-summary")>
+            <caption>
+                {title} " in " {unit.name()} ", " {span}
+                ": each line's latest, lowest and highest value"
+            </caption>
+            <thead>
+                <tr>
+                    <th scope="col">"line"</th>
+                    <th scope="col">"latest"</th>
+                    <th scope="col">"lowest"</th>
+                    <th scope="col">"highest"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || {
+                    rows()
+                        .into_iter()
+                        .map(|(label, [latest, lowest, highest])| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{label}</th>
+                                    <td>{latest}</td>
+                                    <td>{lowest}</td>
+                                    <td>{highest}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </tbody>
+        </table>
+        </div>
+    }
+}
+
+/// The latest, lowest and highest of `values` (gaps skipped) as `unit`
+/// writes them, "—" when there is none; the latest says "≥" when it is
+/// only a floor.
+fn extremes(values: &[f64], at_least: &[bool], unit: Unit) -> [String; 3] {
+    let present = || values.iter().zip(at_least).filter(|(v, _)| !v.is_nan());
+    let latest = match present().next_back() {
+        Some((v, true)) => format!("≥ {}", unit.format(*v)),
+        Some((v, false)) => unit.format(*v),
+        None => unit.format(f64::NAN),
+    };
+    let (lowest, highest) = present().fold((f64::NAN, f64::NAN), |(lo, hi), (v, _)| {
+        (lo.min(*v), hi.max(*v))
+    });
+    [latest, unit.format(lowest), unit.format(highest)]
+}
