@@ -189,24 +189,28 @@ async fn backfill(
     states: &[VariantState],
     (from, to): (i64, i64),
 ) -> bool {
-    let Some((from, to, step)) = history::request(from, to) else {
+    let parts = history::requests(from, to);
+    let (Some(&(from, _, step)), Some(&(tail_from, to, tail_step))) = (parts.first(), parts.last())
+    else {
         dashboard.history.set(HistorySource::None);
         return false;
     };
     dashboard.history.set(HistorySource::Loading);
     let names: Vec<String> = states.iter().map(|s| s.name.get_value()).collect();
-    let answers = futures::future::join_all(
-        names
-            .iter()
-            .map(|name| load_history(base, name, from, to, step)),
-    )
+    let answers = futures::future::join_all(names.iter().map(|name| {
+        futures::future::try_join_all(
+            parts
+                .iter()
+                .map(|&(from, to, step)| load_history(base, name, from, to, step)),
+        )
+    }))
     .await;
     let mut failure = None;
     let mut came = false;
     for (state, answer) in states.iter().zip(answers) {
         match answer {
-            Ok(history) => {
-                state.refill(&history);
+            Ok(histories) => {
+                state.refill(&histories);
                 came = true;
             }
             Err(e) => failure = Some(format!("{}: {e}", state.name.get_value())),
@@ -214,7 +218,12 @@ async fn backfill(
     }
     dashboard.history.set(match failure {
         Some(error) => HistorySource::Failed(error),
-        None => HistorySource::Loaded { from, to, step },
+        None => HistorySource::Loaded {
+            from,
+            to,
+            step,
+            tail: (tail_step < step).then_some((tail_from, tail_step)),
+        },
     });
     came
 }

@@ -135,6 +135,9 @@ pub enum HistorySource {
         to: i64,
         /// Between rows, ms (live rows are a poll apart).
         step: i64,
+        /// Where its last stretch starts, at a finer step, and that step
+        /// (see `history::requests`).
+        tail: Option<(i64, i64)>,
     },
     /// The relay could not give it; live data still comes.
     Failed(String),
@@ -339,11 +342,13 @@ impl VariantState {
         kept
     }
 
-    /// Replaces the buffer with one holding `history` (see
+    /// Replaces the buffer with one holding `histories`, oldest first (see
     /// [`History::backfill`]), on which live rows then follow.
-    pub fn refill(&self, history: &History) {
+    pub fn refill(&self, histories: &[History]) {
         let mut buffer = Buffer::default();
-        history.backfill(&mut buffer);
+        for history in histories {
+            history.backfill(&mut buffer);
+        }
         self.buffer.set_value(buffer);
         self.version.update(|v| *v += 1);
     }
@@ -561,6 +566,11 @@ impl Dashboard {
     pub fn resolution_ms(&self, start_ms: i64) -> u64 {
         let poll = self.poll_ms();
         match self.history.get() {
+            HistorySource::Loaded {
+                to,
+                tail: Some((tail_from, tail_step)),
+                ..
+            } if (tail_from..=to).contains(&start_ms) => poll.max(tail_step as u64),
             HistorySource::Loaded { to, step, .. } if start_ms <= to => poll.max(step as u64),
             HistorySource::Snapshot { step, .. } => step as u64,
             _ => poll,

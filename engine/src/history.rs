@@ -69,6 +69,33 @@ pub fn request(from_ms: i64, to_ms: i64) -> Option<(i64, i64, i64)> {
     (from < to).then_some((from, to, step))
 }
 
+/// The last stretch of a range that history is asked for at the finest
+/// step whatever the range: a window shrunk from a day back to the last
+/// minutes then still has rows 15 s apart, not a day's 1 min.
+pub const FINE_TAIL_MS: i64 = 3_600_000;
+
+/// The requests that cover `[from_ms, to_ms]`, oldest first, filed one
+/// after the other without overlap: [`request`]'s, and when its step is
+/// coarser than the finest, the last [`FINE_TAIL_MS`] again at the finest
+/// step, the coarse one then ending a step before it.
+pub fn requests(from_ms: i64, to_ms: i64) -> Vec<(i64, i64, i64)> {
+    let Some((from, to, step)) = request(from_ms, to_ms) else {
+        return Vec::new();
+    };
+    let tail = request(from_ms.max(to_ms - FINE_TAIL_MS), to_ms);
+    match tail {
+        Some((tail_from, tail_to, tail_step)) if tail_step < step => {
+            let coarse_to = (tail_from - 1).div_euclid(step) * step;
+            let coarse = (from < coarse_to).then_some((from, coarse_to, step));
+            coarse
+                .into_iter()
+                .chain([(tail_from, tail_to, tail_step)])
+                .collect()
+        }
+        _ => vec![(from, to, step)],
+    }
+}
+
 impl History {
     /// Files every step time with at least one value as a row of its
     /// target, oldest first, and returns the rows added. History goes
@@ -210,6 +237,24 @@ mod tests {
         assert_eq!(request(0, day), Some((0, day, 60_000)));
         // Less than a step: nothing to ask.
         assert_eq!(request(1_000, 9_000), None);
+    }
+
+    #[test]
+    fn a_long_range_is_asked_coarse_and_its_last_hour_fine() {
+        let (hour, day) = (3_600_000, 86_400_000);
+        // An hour needs nothing coarser than 15 s: one request.
+        assert_eq!(requests(0, hour), vec![(0, hour, 15_000)]);
+        // A day and 7 s: the last hour is 82,807,000..86,407,000, aligned
+        // down to 15 s: 82,800,000..86,400,000. The day at 1 min ends a
+        // step before it: 82,799,999 aligned down to 1 min, 82,740,000.
+        assert_eq!(
+            requests(0, day + 7_000),
+            vec![(0, 82_740_000, 60_000), (82_800_000, day, 15_000)]
+        );
+        // Never overlapping, in time order.
+        let parts = requests(12_345, day + 54_321);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].1 < parts[1].0, "{parts:?}");
     }
 
     #[test]

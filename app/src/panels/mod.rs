@@ -244,9 +244,11 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
 /// Where history (a row per query step) gives way to live data (a row per
 /// poll) inside `[start, end]`, as a grey mark on the time axis.
 fn resolution_marker(dashboard: Dashboard, start: i64, end: i64) -> Option<Marker> {
-    let HistorySource::Loaded { to, step, .. } = dashboard.history.get() else {
+    let HistorySource::Loaded { to, step, tail, .. } = dashboard.history.get() else {
         return None;
     };
+    // At the junction history is at its last stretch's step.
+    let step = tail.map_or(step, |(_, tail_step)| tail_step);
     (start..=end).contains(&to).then(|| Marker {
         t_ms: to,
         color: "#94a3b8".to_owned(),

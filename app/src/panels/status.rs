@@ -178,10 +178,17 @@ fn HistoryNote() -> impl IntoView {
         HistorySource::Pending => String::new(),
         HistorySource::Loading => "Loading history…".to_owned(),
         HistorySource::None => format!("No history store on the relay: {SINCE_OPENED}."),
-        HistorySource::Loaded { from, step, .. } => format!(
-            "History from {} at one point per {} from the relay's store; live data every poll since the page opened.",
+        HistorySource::Loaded {
+            from, step, tail, ..
+        } => format!(
+            "History from {} at one point per {}{} from the relay's store; live data every poll since the page opened.",
             theme::clock(from),
-            units::age(step as f64 / 1000.0)
+            units::age(step as f64 / 1000.0),
+            tail.map_or_else(String::new, |(tail_from, tail_step)| format!(
+                " (per {} from {})",
+                units::age(tail_step as f64 / 1000.0),
+                theme::clock(tail_from)
+            ))
         ),
         HistorySource::Failed(e) => format!("History unavailable ({e}): {SINCE_OPENED}."),
         HistorySource::Snapshot { copied, step } => format!(
