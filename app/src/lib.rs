@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
     // The canvas colours of the theme in force, for every chart.
     provide_context(Signal::derive(move || theme::palette(dashboard.theme())));
     dashboard.follow_history();
+    panels::notice_unknown_charts(dashboard);
     controls::keyboard(dashboard);
     controls::visibility(dashboard);
     fetch::start(dashboard);

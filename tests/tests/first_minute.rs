@@ -235,3 +235,51 @@ async fn an_unreachable_relay_is_said_once_and_the_variants_are_unknown_not_down
         assert_eq!(message.as_deref(), Ok(""), "{variant}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hide_entry_that_hides_nothing_is_noticed() {
+    let server = Server::start(&["--demo", "--refresh-ms", "500"]).await;
+    let browser = Browser::open_at(
+        &server,
+        "/?v=production&hide=latency:p99,latency:p42,nochart:x",
+    )
+    .await;
+    let notices = wait_for("two notices on hide=", || async {
+        let found = browser
+            .eval(
+                "return [...document.querySelectorAll(\"#notices li[data-key='hide']\")]\
+                 .map(li => li.textContent);",
+                vec![],
+            )
+            .await?;
+        let texts: Vec<String> = found
+            .as_array()
+            .ok_or("no list")?
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect();
+        if texts.len() == 2 {
+            Ok(texts)
+        } else {
+            Err(format!("{texts:?}"))
+        }
+    })
+    .await;
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("no chart is called nochart")),
+        "{notices:?}"
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("hide=\"latency:p42\" matches no line") && n.contains("p99")),
+        "{notices:?}"
+    );
+    // The entry that does hide a line is not noticed.
+    assert!(
+        !notices.iter().any(|n| n.contains("latency:p99\"")),
+        "{notices:?}"
+    );
+}

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 
 use super::data::{ChartData, Hidden};
+use zai_dash_engine::view::Notice;
+
 use crate::state::Dashboard;
 
 /// The labels of chart `id`'s lines hidden by the URL.
@@ -22,6 +24,41 @@ pub fn hidden_lines(dashboard: Dashboard, id: &'static str) -> Memo<Hidden> {
             hidden
         })
     })
+}
+
+/// Notices a `hide=` entry of chart `id` that matches none of its lines
+/// once it has some (like any bad parameter: a link must not hide nothing
+/// silently); once per entry. A line may still appear later (a status
+/// code seen for the first time), and the notice says so.
+fn notice_unknown_lines(
+    dashboard: Dashboard,
+    id: &'static str,
+    data: Signal<ChartData>,
+    hidden: Memo<Hidden>,
+) {
+    Effect::new(move |noticed: Option<Hidden>| {
+        let mut noticed = noticed.unwrap_or_default();
+        let labels: Vec<String> = data.with(|d| d.lines.iter().map(|l| l.label.clone()).collect());
+        if labels.is_empty() {
+            return noticed;
+        }
+        for label in hidden.get() {
+            if !labels.contains(&label) && noticed.insert(label.clone()) {
+                let message = format!(
+                    "hide=\"{id}:{label}\" matches no line of the {id} chart (its lines: {}); \
+                     it will hide that line if one appears",
+                    labels.join(", ")
+                );
+                dashboard.notices.update(|n| {
+                    n.push(Notice {
+                        key: "hide".to_owned(),
+                        message,
+                    })
+                });
+            }
+        }
+        noticed
+    });
 }
 
 /// The legend of chart `id`.
@@ -43,6 +80,7 @@ pub fn Legend(
             }
         });
     };
+    notice_unknown_lines(dashboard, id, data, hidden);
     let entries = move || {
         data.with(|d| {
             d.lines

@@ -25,6 +25,7 @@ use zai_dash_engine::{
     series::{self, Cache, Grid, Series},
     snapshot::{MetricSnapshot, snapshot},
     units,
+    view::Notice,
 };
 
 use crate::{
@@ -95,6 +96,30 @@ pub const CHARTS: [ChartSpec; 8] = [
     spec("errors", Unit::PerSecond("events"), series::errors, false),
     spec("sizes", Unit::Bytes, series::sizes, false),
 ];
+
+/// Notices `hide=` entries that name no chart, like any bad parameter
+/// (those naming an unknown line of a chart are its legend's to notice).
+pub fn notice_unknown_charts(dashboard: Dashboard) {
+    let unknown: Vec<Notice> = dashboard.view.with_untracked(|v| {
+        v.hidden
+            .iter()
+            .filter(|h| {
+                let chart = h.split(':').next().unwrap_or_default();
+                !CHARTS.iter().any(|c| c.id == chart)
+            })
+            .map(|h| Notice {
+                key: "hide".to_owned(),
+                message: format!(
+                    "ignored hide=\"{h}\": no chart is called {}",
+                    h.split(':').next().unwrap_or_default()
+                ),
+            })
+            .collect()
+    });
+    if !unknown.is_empty() {
+        dashboard.notices.update(|n| n.extend(unknown));
+    }
+}
 
 /// The spec of the chart called `id`.
 pub fn chart(id: &str) -> ChartSpec {
