@@ -18,7 +18,12 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use axum::{Router, extract::State, routing::get};
+use axum::{
+    Router,
+    extract::{Request, State},
+    middleware::{self, Next},
+    routing::get,
+};
 use clap::Parser;
 use fantoccini::{
     Client, ClientBuilder, Locator,
@@ -271,6 +276,49 @@ impl Upstream {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The built app on a plain static file server (no relay behind it) on a
+/// free loopback port, alive for the rest of the test process: how the
+/// app is hosted apart from its relay. It records every path asked of it.
+pub struct StaticSite {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl StaticSite {
+    /// Serves [`dist_dir`].
+    pub async fn start() -> StaticSite {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let record = move |request: Request, next: Next| {
+            let log = log.clone();
+            async move {
+                log.lock()
+                    .expect("the log")
+                    .push(request.uri().path().to_owned());
+                next.run(request).await
+            }
+        };
+        let site = Router::new()
+            .fallback_service(tower_http::services::ServeDir::new(dist_dir()))
+            .layer(middleware::from_fn(record));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        tokio::spawn(async move { axum::serve(listener, site).await.expect("the site runs") });
+        StaticSite { addr, asked }
+    }
+
+    /// `http://addr`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The paths asked of it so far.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().expect("the log").clone()
     }
 }
 

@@ -4,16 +4,8 @@
 //! the same figures and charts; a link of another format says why it
 //! cannot open and the dashboard runs live as usual.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
-
-use axum::{Router, extract::Request, middleware::Next, response::Response};
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
-use zai_dash_e2e::{Browser, Server, dist_dir, wait_for};
+use zai_dash_e2e::{Browser, Server, StaticSite, wait_for};
 
 /// Every figure of every panel, as `panel class variant: value`, in page
 /// order: what a reader of the window sees in numbers.
@@ -38,28 +30,6 @@ async fn panel_figures(browser: &Browser) -> Result<Vec<String>, String> {
         .iter()
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .collect())
-}
-
-/// A static file server for the built app that records every path asked
-/// of it, alive for the rest of the test process.
-async fn static_site() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
-    let asked = Arc::new(Mutex::new(Vec::new()));
-    let log = asked.clone();
-    let record = move |request: Request, next: Next| {
-        let log = log.clone();
-        async move {
-            log.lock().unwrap().push(request.uri().path().to_owned());
-            let response: Response = next.run(request).await;
-            response
-        }
-    };
-    let site = Router::new()
-        .fallback_service(ServeDir::new(dist_dir()))
-        .layer(axum::middleware::from_fn(record));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move { axum::serve(listener, site).await.expect("the site runs") });
-    (addr, asked)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,8 +70,8 @@ async fn a_snapshot_with_data_opens_with_no_relay_and_shows_the_same_figures() {
     drop(sender);
 
     // A colleague opens it from a static host: there is no relay there.
-    let (site, asked) = static_site().await;
-    let link = link.replacen(&server.url(""), &format!("http://{site}"), 1);
+    let site = StaticSite::start().await;
+    let link = link.replacen(&server.url(""), &site.origin(), 1);
     let receiver = Browser::start().await;
     receiver.client.goto(&link).await.expect("open the link");
     wait_for("the same figures, from the link alone", || async {
@@ -118,7 +88,7 @@ async fn a_snapshot_with_data_opens_with_no_relay_and_shows_the_same_figures() {
     let copied = receiver.drawn("requests").await.expect("a requests chart");
     assert_eq!((copied.from, copied.to), (drawn.from, drawn.to));
     // The data never went to a server: only the app's files were asked for.
-    let asked = asked.lock().unwrap().clone();
+    let asked = site.asked();
     for path in &asked {
         assert!(
             path == "/"

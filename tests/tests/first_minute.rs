@@ -8,14 +8,12 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use axum::Router;
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::Mutex,
     task::JoinHandle,
 };
-use tower_http::services::ServeDir;
-use zai_dash_e2e::{Browser, Server, Upstream, dist_dir, wait_for};
+use zai_dash_e2e::{Browser, Server, StaticSite, Upstream, wait_for};
 
 /// Waits until the first element matching `css` has text that `accept`s.
 async fn wait_for_text(browser: &Browser, css: &str, accept: impl Fn(&str) -> bool) -> String {
@@ -196,10 +194,7 @@ impl Forwarder {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_relay_is_said_once_and_the_variants_are_unknown_not_down() {
-    let site = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let origin = format!("http://{}", site.local_addr().expect("addr"));
-    let app = Router::new().fallback_service(ServeDir::new(dist_dir()));
-    tokio::spawn(async move { axum::serve(site, app).await.expect("the site runs") });
+    let origin = StaticSite::start().await.origin();
     let server = Server::start(&["--demo", "--refresh-ms", "500", "--allow-origin", &origin]).await;
     let forwarder = Forwarder::start(server.addr).await;
     let relay = format!("http://{}", forwarder.addr);

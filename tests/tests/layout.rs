@@ -8,14 +8,11 @@
 //! every text meets WCAG 2.2 AA contrast in both themes, with the help a
 //! real modal dialog. Screenshots of each land in `target/e2e/`.
 
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::TcpListener as StdListener;
 
-use axum::Router;
 use fantoccini::key::Key;
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
-use zai_dash_e2e::{Browser, Server, dist_dir, now_ms, wait_for};
+use zai_dash_e2e::{Browser, Server, StaticSite, now_ms, wait_for};
 
 /// Both themes, by their URL spelling.
 const THEMES: [&str; 2] = ["light", "dark"];
@@ -461,19 +458,9 @@ async fn with_refresh_off_the_badge_does_not_say_live() {
     assert_eq!(text, "● LIVE");
 }
 
-/// A plain static file server for the built app on a free loopback port,
-/// alive for the rest of the test process.
-async fn static_site() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    let site = Router::new().fallback_service(ServeDir::new(dist_dir()));
-    tokio::spawn(async move { axum::serve(listener, site).await.expect("the site runs") });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_relay_stops_the_badge_saying_live() {
-    let site = static_site().await;
+    let site = StaticSite::start().await.addr;
     // A port that was free a moment ago: nothing listens there.
     let closed = StdListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -6,14 +6,9 @@
 //! the same window later; and the app hosted by a plain static server talks
 //! to the relay named by `relay=` when, and only when, CORS allows it.
 
-use std::net::SocketAddr;
-
-use axum::Router;
 use fantoccini::{Locator, key::Key};
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
-use zai_dash_e2e::{Browser, Mouse, Server, VARIANTS, dist_dir, now_ms, wait_for};
+use zai_dash_e2e::{Browser, Mouse, Server, StaticSite, VARIANTS, now_ms, wait_for};
 use zai_dash_engine::units::NO_DATA;
 
 /// The demo relay, polled every 500 ms.
@@ -754,16 +749,6 @@ async fn has_data(browser: &Browser, panel: &str) -> Result<bool, String> {
     v.as_bool().ok_or_else(|| format!("no panel {panel}: {v}"))
 }
 
-/// A plain static file server for the built app on a free loopback port,
-/// alive for the rest of the test process.
-async fn static_site() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    let site = Router::new().fallback_service(ServeDir::new(dist_dir()));
-    tokio::spawn(async move { axum::serve(listener, site).await.expect("the site runs") });
-    addr
-}
-
 /// Waits until the app says it is disconnected from its relay with an
 /// error that contains `cause`; returns the error.
 async fn wait_for_disconnected(browser: &Browser, cause: &str) -> String {
@@ -781,8 +766,7 @@ async fn wait_for_disconnected(browser: &Browser, cause: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statically_hosted_app_uses_the_relay_in_its_link_where_cors_allows() {
-    let site = static_site().await;
-    let origin = format!("http://{site}");
+    let origin = StaticSite::start().await.origin();
     let relay = demo(&["--allow-origin", &origin]).await;
     let browser = open(&format!("{origin}/?relay={}", relay.url(""))).await;
 
