@@ -47,6 +47,7 @@ use crate::{
         WindowSnapshots,
         concurrency::ConcurrencyPanel,
         cost::CostPanel,
+        economics::EconomicsPanel,
         errors::ErrorsPanel,
         latency::LatencyPanel,
         limiter::LimiterPanel,
@@ -130,6 +131,7 @@ fn Body() -> impl IntoView {
             <LimiterPanel />
             <ErrorsPanel />
             <SizesPanel />
+            <EconomicsPanel />
         </div>
     }
 }
