@@ -47,6 +47,7 @@ use crate::{
         WindowSnapshots,
         concurrency::ConcurrencyPanel,
         cost::CostPanel,
+        economics::EconomicsPanel,
         errors::ErrorsPanel,
         latency::LatencyPanel,
         limiter::LimiterPanel,
@@ -131,6 +132,7 @@ fn Body() -> impl IntoView {
             <LimiterPanel />
             <ErrorsPanel />
             <SizesPanel />
+            <EconomicsPanel />
         </div>
     }
 }

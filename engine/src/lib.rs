@@ -26,6 +26,8 @@
 //! - [`series`]: the time series each panel draws, on an aligned grid.
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
+//! - [`economics`]: prompt-cache and cost economics of a snapshot, and its
+//!   burn to the end of the day and to each quota's end.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
 //! - [`judge`]: the canary verdict (Kayenta's Mann–Whitney judge) over
 //!   per-interval samples of the buffer, and its settings string.
@@ -37,6 +39,7 @@
 pub mod buffer;
 pub mod clock;
 pub mod datalink;
+pub mod economics;
 pub mod extract;
 pub mod format;
 pub mod history;
