@@ -197,8 +197,7 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     // process to compare. A family that is absent, a single row, or two
     // rows with a restart between them (what happened before the restart
     // is unknown) stays `None`.
-    let counter =
-        |family: Family, v: Option<f64>| v.or_else(|| window.watched(family).then_some(0.0));
+    let counter = |family: Family, v: Option<f64>| window.or_watched_zero(family, v);
     let tokens = |d| counter(Family::Tokens, window.total(&Slot::Tokens(d)));
     let cost = |d| counter(Family::Cost, window.total(&Slot::Cost(d)));
     let token_rate = |d| counter(Family::Tokens, window.rate(&Slot::Tokens(d)));

@@ -162,6 +162,14 @@ impl FetchError {
     }
 }
 
+/// `url`'s host as errors name it (an IPv6 address without brackets).
+fn bare_host(url: &reqwest::Url) -> &str {
+    url.host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+}
+
 /// The cause as users see it, after the variant's name:
 /// "upstream answered HTTP 500".
 impl fmt::Display for FetchError {
@@ -235,10 +243,10 @@ impl Fetcher {
     /// send, check the head, read the body under the cap, decompress it if
     /// gzip, check it is text.
     pub async fn fetch(&self, target: &Target, headers: &HeaderMap) -> Result<Fetched, FetchError> {
-        let host = target.url.host_str().unwrap_or_default();
+        let host = bare_host(&target.url);
         self.scrape(target, headers)
             .await
-            .map_err(|e| e.hiding(host.trim_start_matches('[').trim_end_matches(']')))
+            .map_err(|e| e.hiding(host))
     }
 
     /// [`Fetcher::fetch`], before its errors are cleaned of the host.
@@ -277,21 +285,25 @@ impl Fetcher {
         headers: &HeaderMap,
         accept: &'static str,
     ) -> Result<(StatusCode, Bytes), FetchError> {
-        let res = self
-            .client
-            .get(url)
-            .headers(headers.clone())
-            .header(header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(|e| self.failed(&e))?;
-        let status = res.status();
-        if status.is_redirection() {
-            return Err(FetchError::Redirected {
-                status: status.as_u16(),
-            });
-        }
-        Ok((status, self.read_body(res, status.as_u16()).await?))
+        let host = bare_host(&url).to_owned();
+        let answer = async {
+            let res = self
+                .client
+                .get(url)
+                .headers(headers.clone())
+                .header(header::ACCEPT, accept)
+                .send()
+                .await
+                .map_err(|e| self.failed(&e))?;
+            let status = res.status();
+            if status.is_redirection() {
+                return Err(FetchError::Redirected {
+                    status: status.as_u16(),
+                });
+            }
+            Ok((status, self.read_body(res, status.as_u16()).await?))
+        };
+        answer.await.map_err(|e| e.hiding(&host))
     }
 
     /// Sends the request, built from the target and its variant's headers

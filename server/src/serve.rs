@@ -55,13 +55,6 @@ pub async fn run_until(
             }
         }
         router = demo.router();
-        // Before serving, so that no scrape of a pod waits out the relay's
-        // upstream timeout behind its day of simulation (seconds in a
-        // debug build on a busy machine; connections queue meanwhile).
-        let warm = demo.clone();
-        tokio::task::spawn_blocking(move || warm.warm_up())
-            .await
-            .map_err(io::Error::other)?;
     }
     let variants = variants
         .into_iter()
@@ -90,9 +83,18 @@ pub async fn run_until(
     if let Some(spec) = &prometheus {
         tracing::info!(?spec, "history from Prometheus");
         relay = relay.with_prometheus(spec);
-    } else if let Some(demo) = demo {
+    } else if let Some(demo) = &demo {
         tracing::info!("history from the demo's past");
-        relay = relay.with_demo_past(demo);
+        relay = relay.with_demo_past(demo.clone());
+    }
+    if let Some(demo) = demo {
+        // Last before serving, once the configuration is known good: no
+        // scrape of a pod then waits out the relay's upstream timeout
+        // behind its day of simulation (seconds in a debug build on a
+        // busy machine; connections to the bound port wait meanwhile).
+        tokio::task::spawn_blocking(move || demo.warm_up())
+            .await
+            .map_err(io::Error::other)?;
     }
     let state = AppState {
         relay: Arc::new(relay),

@@ -36,18 +36,30 @@ fn notice_unknown_lines(
     data: Signal<ChartData>,
     hidden: Memo<Hidden>,
 ) {
-    Effect::new(move |noticed: Option<Hidden>| {
-        let mut noticed = noticed.unwrap_or_default();
-        let labels: Vec<String> = data.with(|d| d.lines.iter().map(|l| l.label.clone()).collect());
-        if labels.is_empty() {
-            return noticed;
+    Effect::new(move |checked: Option<Hidden>| {
+        let mut checked = checked.unwrap_or_default();
+        // Usually none: then the chart's data is not even read (nor
+        // subscribed to), so this costs nothing per poll.
+        let pending: Vec<String> = hidden.with(|h| h.difference(&checked).cloned().collect());
+        if pending.is_empty() {
+            return checked;
         }
-        for label in hidden.get() {
-            if !labels.contains(&label) && noticed.insert(label.clone()) {
+        data.with(|d| {
+            if d.lines.is_empty() {
+                return;
+            }
+            let has = |label: &str| d.lines.iter().any(|l| l.label == label);
+            for label in pending {
+                let known = has(&label);
+                checked.insert(label.clone());
+                if known {
+                    continue;
+                }
+                let lines: Vec<&str> = d.lines.iter().map(|l| l.label.as_str()).collect();
                 let message = format!(
                     "hide=\"{id}:{label}\" matches no line of the {id} chart (its lines: {}); \
                      it will hide that line if one appears",
-                    labels.join(", ")
+                    lines.join(", ")
                 );
                 dashboard.notices.update(|n| {
                     n.push(Notice {
@@ -56,8 +68,8 @@ fn notice_unknown_lines(
                     })
                 });
             }
-        }
-        noticed
+        });
+        checked
     });
 }
 

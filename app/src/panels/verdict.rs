@@ -27,7 +27,7 @@ fn verdict(dashboard: Dashboard) -> Option<Verdict> {
     let find = |name: &str| variants.iter().find(|v| v.name.get_value() == name);
     let (baseline, canary) = (find(BASELINE)?, find(CANARY)?);
     let (from, to) = dashboard.range();
-    let interval = dashboard.resolution_ms(from) as i64;
+    let interval = judge::judge_interval(from, to, dashboard.resolution_ms(from) as i64);
     let settings = settings(dashboard);
     let samples =
         |v: &crate::state::VariantState| v.with_buffer(|b| interval_samples(b, from, to, interval));

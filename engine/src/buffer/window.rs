@@ -116,6 +116,13 @@ impl<'a> Window<'a> {
         })
     }
 
+    /// A counter query's `value`, or a measured 0 where it has none but
+    /// [`Window::watched`] `family` (a counter series appears at its first
+    /// increment); `None` otherwise: missing is not zero.
+    pub fn or_watched_zero(&self, family: Family, value: Option<f64>) -> Option<f64> {
+        value.or_else(|| self.watched(family).then_some(0.0))
+    }
+
     /// Per-series counter resets seen inside the window (the first row's
     /// happened before it and are not counted): a restart counts each
     /// counter series of the process once.

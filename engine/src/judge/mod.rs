@@ -37,7 +37,7 @@ pub mod stats;
 use serde::Serialize;
 
 pub use self::{
-    metrics::{Bad, Metric, Samples, Unit, interval_samples},
+    metrics::{Bad, MAX_INTERVALS, Metric, Samples, Unit, interval_samples, judge_interval},
     settings::{Settings, SettingsError},
     stats::Shift,
 };
@@ -455,6 +455,54 @@ mod tests {
              zai_proxy_request_duration_seconds_sum {all}\n\
              zai_proxy_request_duration_seconds_count {all}\n"
         )
+    }
+
+    #[test]
+    fn a_family_the_proxy_does_not_export_gives_no_sample_not_zero() {
+        // Requests and input tokens only: no upstream errors family, no
+        // cache directions, so neither may read as a measured 0.
+        let text = |n: u64| {
+            format!(
+                "zai_proxy_requests_total{{status_code=\"200\"}} {n}\n\
+                 zai_proxy_tokens_total{{direction=\"input\"}} {}\n",
+                n * 100
+            )
+        };
+        let mut buffer = Buffer::default();
+        buffer.push(0, &parse(&text(10))).unwrap();
+        buffer.push(5_000, &parse(&text(20))).unwrap();
+        let window = buffer.window(0, 5_000);
+        assert_eq!(Metric::UpstreamErrors.over(&window), None);
+        // The token family was watched: missing directions are 0 there.
+        assert_eq!(Metric::CacheHit.over(&window), Some(0.0));
+        let errors = "zai_proxy_upstream_errors_total{error_type=\"timeout\"} 0\n";
+        let mut watched = Buffer::default();
+        watched.push(0, &parse(&(text(10) + errors))).unwrap();
+        watched.push(5_000, &parse(&(text(20) + errors))).unwrap();
+        assert_eq!(
+            Metric::UpstreamErrors.over(&watched.window(0, 5_000)),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn a_long_window_is_judged_over_longer_intervals_not_more_of_them() {
+        let (min, hour, day) = (60_000, 3_600_000, 86_400_000);
+        // Five minutes of 5 s polls, an hour of 15 s history: as they are
+        // (2 × 300 s / 300 = 2 s, 2 × 3,600 s / 300 = 24 s).
+        assert_eq!(judge_interval(0, 5 * min, 5_000), 5_000);
+        assert_eq!(judge_interval(0, hour, 15_000), 24_000);
+        // A day of 1 min history: 2 × 86,400 s / 300 = 576 s.
+        assert_eq!(judge_interval(0, day, 60_000), 576_000);
+        // And so at most MAX_INTERVALS intervals, whatever the rows.
+        let mut buffer = Buffer::default();
+        let text = |n: u64| format!("zai_proxy_requests_total{{status_code=\"200\"}} {n}\n");
+        for i in 0..17_280 {
+            buffer.push(i * 5_000, &parse(&text(i as u64))).unwrap();
+        }
+        let s = interval_samples(&buffer, 0, day, judge_interval(0, day, 5_000));
+        assert!(s.intervals <= MAX_INTERVALS as usize, "{}", s.intervals);
+        assert!(s.intervals >= MAX_INTERVALS as usize / 2, "{}", s.intervals);
     }
 
     #[test]

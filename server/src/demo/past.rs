@@ -11,9 +11,9 @@
 //! path serves live scrapes, so the past keeps growing while the demo
 //! runs, and what is older than [`PAST_MS`] is forgotten.
 //!
-//! A pod's day is simulated off the startup path: `serve` warms every pod
-//! up in the background, and a pod asked for before its turn simulates
-//! its day then, so the relay listens at once.
+//! `serve` simulates every pod's day after checking its configuration and
+//! before serving (connections to the bound port wait meanwhile), so no
+//! scrape waits out the relay's upstream timeout behind it.
 //!
 //! The store keeps, per raw series (the names the Prometheus query
 //! selects, [`RAW_SERIES`]), only the samples where its value changed,
