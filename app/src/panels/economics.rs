@@ -33,23 +33,33 @@ pub fn EconomicsPanel() -> impl IntoView {
             }
         })
     };
-    // Per shown variant, its burn lines; strings, so `For` can key on them.
-    let burns = Memo::new(move |_| {
+    // Per shown variant, its quota runways: a window query per quota,
+    // redone when the data or the range changes (once per poll), not on
+    // every tick of the clock the day's line follows.
+    let runways = Memo::new(move |_| {
         let (start, end) = dashboard.range();
-        let now_ms = dashboard.now_ms.get();
         snaps.with(|all| {
             all.iter()
                 .map(|(v, s)| {
-                    let name = v.name.get_value();
                     let runways = v.with_buffer(|b| {
                         let w = b.window(start, end);
                         QuotaWindow::ALL.map(|q| economics::quota_runway(&w, q))
                     });
-                    (name, burn_lines(s, now_ms, runways))
+                    (v.name.get_value(), s.clone(), runways)
                 })
                 .collect::<Vec<_>>()
         })
     });
+    // The burn lines of variant `name` now.
+    let lines = move |name: &str| {
+        let now_ms = dashboard.now_ms.get();
+        runways.with(|all| {
+            all.iter()
+                .find(|(n, ..)| n == name)
+                .map(|(_, s, runways)| burn_lines(s, now_ms, *runways))
+                .unwrap_or_default()
+        })
+    };
     view! {
         <section class="panel" id="panel-economics">
             <h2>"Cache and cost economics"</h2>
@@ -67,15 +77,22 @@ pub fn EconomicsPanel() -> impl IntoView {
             </p>
             <div class="econ-burns">
                 <For
-                    each=move || burns.get()
-                    key=|burn| burn.clone()
-                    children=|(name, [day, five_hour, weekly])| {
+                    each=move || runways.with(|all| all.iter().map(|(n, ..)| n.clone()).collect::<Vec<_>>())
+                    key=|name| name.clone()
+                    children=move |name| {
+                        let line = {
+                            let name = name.clone();
+                            move |i: usize| {
+                                let name = name.clone();
+                                move || lines(&name)[i].clone()
+                            }
+                        };
                         view! {
                             <div class="econ-burn" data-testid=format!("burn-{name}")>
                                 <strong>{name.clone()}</strong>
-                                <p class="burn-day">{day}</p>
-                                <p class="burn-five_hour">{five_hour}</p>
-                                <p class="burn-weekly">{weekly}</p>
+                                <p class="burn-day">{line(0)}</p>
+                                <p class="burn-five_hour">{line(1)}</p>
+                                <p class="burn-weekly">{line(2)}</p>
                             </div>
                         }
                     }
