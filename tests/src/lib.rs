@@ -629,6 +629,16 @@ impl Browser {
         count.parse::<u64>().map_err(|e| format!("{count:?}: {e}"))
     }
 
+    /// How many scrapes of `variant` the app has accepted, waiting (bounded)
+    /// for its card: widening the window refills the buffers and rebuilds
+    /// the cards, which are then briefly not there.
+    pub async fn scrape_count(&self, variant: &str) -> u64 {
+        wait_for(&format!("{variant}'s scrape count"), || {
+            self.scrapes(variant)
+        })
+        .await
+    }
+
     /// Waits until the app has accepted at least `n` scrapes of `variant`;
     /// returns how many it has.
     pub async fn wait_for_scrapes(&self, variant: &str, n: u64) -> u64 {

@@ -29,7 +29,7 @@ async fn the_crosshair_tooltip_lists_both_variants_and_survives_a_refresh() {
     // The pointer stays put while both variants refresh: the tooltip is the
     // same point with the same values, not dropped or moved by the redraw.
     for variant in VARIANTS {
-        let seen = browser.scrapes(variant).await.expect("a count");
+        let seen = browser.scrape_count(variant).await;
         browser.wait_for_scrapes(variant, seen + 2).await;
     }
     let after = browser.tooltip("latency").await.expect("the DOM");

@@ -278,7 +278,7 @@ async fn a_down_variant_keeps_its_history_on_screen_while_the_other_updates() {
     let message = browser.wait_for_down("canary").await;
     assert!(message.contains("canary"), "the error names it: {message}");
 
-    let seen = browser.scrapes("production").await.expect("a count");
+    let seen = browser.scrape_count("production").await;
     browser.wait_for_scrapes("production", seen + 3).await;
 
     for (panel, class) in HISTORY_FIGURES {

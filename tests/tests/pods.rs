@@ -148,7 +148,7 @@ async fn one_pod_down_keeps_the_variant_on_screen_as_partial() {
         "the card says which pod is down: {message}"
     );
     // The other pod keeps the variant's panels moving.
-    let scrapes = browser.scrapes("production").await.expect("a scrape count");
+    let scrapes = browser.scrape_count("production").await;
     browser.wait_for_scrapes("production", scrapes + 3).await;
     wait_for("production's request rate, marked partial", || async {
         let rates = browser.figures("requests", "req-rate").await?;

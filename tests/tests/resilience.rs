@@ -128,7 +128,7 @@ async fn charts_draw_new_points_after_every_return_to_live() {
         }
         wait_for_badge(&browser, "paused").await;
         // Scrapes keep arriving while paused: the live grid moves on.
-        let seen = browser.scrapes("production").await.expect("a count");
+        let seen = browser.scrape_count("production").await;
         browser.wait_for_scrapes("production", seen + 3).await;
 
         let returned = now_ms();
@@ -322,7 +322,7 @@ async fn a_panic_shows_the_banner_stops_live_and_the_charts_come_back() {
         "history kept: {history:?} then {after:?}"
     );
     // And scrapes are still added to the same buffers.
-    let seen = browser.scrapes("production").await.expect("a count");
+    let seen = browser.scrape_count("production").await;
     browser.wait_for_scrapes("production", seen + 3).await;
 
     // Dismissed, the badge says LIVE again.
