@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use zai_dash_engine::{
-    history::{self, History, Series, TargetHistory},
+    history::{self, History, Reach, Series, TargetHistory},
     view::{Notice, parse_relay},
 };
 
@@ -90,10 +90,8 @@ pub fn start(dashboard: Dashboard) {
         let states: Vec<VariantState> = body.names.into_iter().map(VariantState::new).collect();
         dashboard.variants.set(states.clone());
         if body.history {
-            let range = dashboard
-                .view
-                .with_untracked(|v| v.bounds(js_sys::Date::now() as i64));
-            backfill(dashboard, &base, &states, range).await;
+            let reach = untrack(|| dashboard.reach(js_sys::Date::now() as i64));
+            backfill(dashboard, &base, &states, reach).await;
             follow_window(dashboard, base.clone());
         } else {
             dashboard.history.set(HistorySource::None);
@@ -183,13 +181,8 @@ pub async fn variants(base: &str) -> Result<VariantList, String> {
 /// A variant whose history came keeps it in a new buffer (as a reload
 /// would: the extractor then stitches live rows onto it exactly); one
 /// whose history failed keeps what it had. Returns whether any came.
-async fn backfill(
-    dashboard: Dashboard,
-    base: &str,
-    states: &[VariantState],
-    (from, to): (i64, i64),
-) -> bool {
-    let parts = history::requests(from, to);
+async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState], reach: Reach) -> bool {
+    let parts = history::requests(reach.from_ms, reach.to_ms);
     let (Some(&(from, _, step)), Some(&(tail_from, to, tail_step))) = (parts.first(), parts.last())
     else {
         dashboard.history.set(HistorySource::None);
@@ -223,29 +216,30 @@ async fn backfill(
             to,
             step,
             tail: (tail_step < step).then_some((tail_from, tail_step)),
+            live: reach.live,
         },
     });
     came
 }
 
-/// Widens the buffers from history whenever the view comes to reach
-/// before the oldest row they hold (a longer window, a range further
-/// back), as a reload would, without one. The new history runs up to now
-/// so that live data goes on from it; polling stops while it loads and
-/// everything derived from the buffers is rebuilt on it (a new
-/// [`Dashboard::generation`]). Only a change of view asks: a store with
-/// nothing older is not asked again until the view changes.
+/// Refills the buffers from history whenever the view comes to need
+/// what they lack (a longer window, a range further back, a range live
+/// rows would evict, or live again after one), as a reload would, without
+/// one. Unless archived, the new history runs up to now so that live data
+/// goes on from it; polling stops while it loads and everything derived
+/// from the buffers is rebuilt on it (a new [`Dashboard::generation`]).
+/// Only a change of view asks: a store with nothing older is not asked
+/// again until the view changes.
 fn follow_window(dashboard: Dashboard, base: String) {
     Effect::new(move |_| {
-        let now = js_sys::Date::now() as i64;
-        let (from, _) = dashboard.view.with(|v| v.bounds(now));
-        if untrack(|| !dashboard.lacks_before(from)) {
+        let reach = dashboard.reach(js_sys::Date::now() as i64);
+        if untrack(|| !dashboard.lacks(&reach)) {
             return;
         }
         let base = base.clone();
         leptos::task::spawn_local(async move {
             let states = dashboard.variants.get_untracked();
-            if backfill(dashboard, &base, &states, (from, now)).await {
+            if backfill(dashboard, &base, &states, reach).await {
                 dashboard.generation.update(|g| *g += 1);
             }
         });
@@ -313,6 +307,11 @@ async fn poll(dashboard: Dashboard, state: VariantState, base: String, generatio
     let name = state.name.get_value();
     let current = move || dashboard.generation.get_untracked() == generation;
     while current() {
+        // An archived range is all history: a live row would evict it.
+        if dashboard.archived() {
+            gloo_timers::future::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
         let had_data = state.last_ok_ms.get_untracked().is_some();
         let round = poll_round(&base, &name).await;
         if !current() {

@@ -8,10 +8,10 @@ use std::{collections::VecDeque, fmt};
 
 use leptos::prelude::*;
 use zai_dash_engine::{
-    buffer::Buffer,
+    buffer::{Buffer, DEFAULT_RETENTION_MS},
     clock::ClockSync,
     datalink::Contents,
-    history::History,
+    history::{History, Reach},
     parse,
     view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
 };
@@ -138,6 +138,9 @@ pub enum HistorySource {
         /// Where its last stretch starts, at a finer step, and that step
         /// (see `history::requests`).
         tail: Option<(i64, i64)>,
+        /// Whether live rows follow it; else the range is archived (see
+        /// [`Reach`]) and polling pauses while it shows.
+        live: bool,
     },
     /// The relay could not give it; live data still comes.
     Failed(String),
@@ -526,14 +529,44 @@ impl Dashboard {
         );
     }
 
-    /// Whether the view starts before what history brought, by more than
-    /// a step, while no history is loading: time to widen the buffers.
-    pub fn lacks_before(&self, from_ms: i64) -> bool {
+    /// Whether the buffers cannot show `wanted` (it starts before what
+    /// history brought, or it is archived and they hold other times, or
+    /// live and they are archived) while no history is loading: time to
+    /// refill them.
+    pub fn lacks(&self, wanted: &Reach) -> bool {
         match self.history.get_untracked() {
-            HistorySource::Loaded { from, step, .. } => from_ms < from - step,
+            HistorySource::Loaded {
+                from,
+                to,
+                step,
+                live,
+                ..
+            } => {
+                let held = Reach {
+                    from_ms: from,
+                    to_ms: to,
+                    live,
+                };
+                !held.covers(wanted, step)
+            }
             HistorySource::Failed(_) => true,
             _ => false,
         }
+    }
+
+    /// Whether the range on screen is archived: live rows would evict it,
+    /// so polls pause (see [`Reach`]).
+    pub fn archived(&self) -> bool {
+        self.history
+            .with_untracked(|h| matches!(h, HistorySource::Loaded { live: false, .. }))
+    }
+
+    /// What the buffers must hold for the view at `now_ms`.
+    pub fn reach(&self, now_ms: i64) -> Reach {
+        self.view.with(|v| {
+            let (from, to) = v.bounds(now_ms);
+            Reach::of(from, to, !v.is_live(), now_ms, DEFAULT_RETENTION_MS)
+        })
     }
 
     /// Whether the page shows a data link's snapshot.

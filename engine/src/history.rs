@@ -96,6 +96,60 @@ pub fn requests(from_ms: i64, to_ms: i64) -> Vec<(i64, i64, i64)> {
     }
 }
 
+/// How long before a paused range's start would leave the buffer's
+/// retention it is shown *archived*: an hour, so a range paused near the
+/// retention's edge is not eaten by live rows while someone reads it.
+pub const ARCHIVE_MARGIN_MS: i64 = 3_600_000;
+
+/// What the buffers must hold to show a range, and whether live rows may
+/// follow it.
+///
+/// The buffer keeps `retention` behind its newest row. Live polling adds
+/// rows at now, so a range that starts more than that before now would be
+/// evicted by the first poll after history filled it: such a range is
+/// loaded on its own (its last `retention` at most) and polling pauses
+/// while it shows. Any other range is loaded from its start up to now, so
+/// live rows continue history without a hole and going live again needs
+/// nothing new.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// Oldest time needed, Unix ms.
+    pub from_ms: i64,
+    /// Newest time needed, Unix ms: now unless archived.
+    pub to_ms: i64,
+    /// Whether live rows follow (else the range is archived).
+    pub live: bool,
+}
+
+impl Reach {
+    /// The reach of the range `[from_ms, to_ms]` at `now_ms`; `fixed` for
+    /// a paused or linked range (a live window is never archived).
+    pub fn of(from_ms: i64, to_ms: i64, fixed: bool, now_ms: i64, retention_ms: i64) -> Reach {
+        if !fixed || from_ms >= now_ms - retention_ms + ARCHIVE_MARGIN_MS {
+            Reach {
+                from_ms,
+                to_ms: now_ms,
+                live: true,
+            }
+        } else {
+            Reach {
+                from_ms: from_ms.max(to_ms - retention_ms),
+                to_ms,
+                live: false,
+            }
+        }
+    }
+
+    /// Whether buffers filled for `self` (history up to `self.to_ms`, then
+    /// live rows when `self.live`), at history step `step_ms`, can show
+    /// what `wanted` needs.
+    pub fn covers(&self, wanted: &Reach, step_ms: i64) -> bool {
+        self.live == wanted.live
+            && wanted.from_ms >= self.from_ms - step_ms
+            && (self.live || wanted.to_ms <= self.to_ms + step_ms)
+    }
+}
+
 impl History {
     /// Files every step time with at least one value as a row of its
     /// target, oldest first, and returns the rows added. History goes
@@ -255,6 +309,63 @@ mod tests {
         let parts = requests(12_345, day + 54_321);
         assert_eq!(parts.len(), 2);
         assert!(parts[0].1 < parts[1].0, "{parts:?}");
+    }
+
+    #[test]
+    fn a_range_the_retention_would_evict_is_archived_and_polling_pauses() {
+        let (hour, day) = (3_600_000, 86_400_000);
+        let now = 10 * day;
+        // A live window, even a whole day, runs up to now with live rows.
+        let live = Reach::of(now - day, now, false, now, day);
+        assert_eq!(
+            (live.from_ms, live.to_ms, live.live),
+            (now - day, now, true)
+        );
+        // Paused an hour ago: history from its start up to now, no hole
+        // before live rows.
+        let recent = Reach::of(now - 2 * hour, now - hour, true, now, day);
+        assert_eq!(
+            (recent.from_ms, recent.to_ms, recent.live),
+            (now - 2 * hour, now, true)
+        );
+        // Starting 23 h 30 min ago: within the hour's margin of eviction,
+        // so archived: its own range only.
+        let edge = Reach::of(now - day + hour / 2, now - 20 * hour, true, now, day);
+        assert_eq!(
+            (edge.from_ms, edge.to_ms, edge.live),
+            (now - day + hour / 2, now - 20 * hour, false)
+        );
+        // Two days ago for two days: archived, its last day only.
+        let long = Reach::of(now - 4 * day, now - 2 * day, true, now, day);
+        assert_eq!(
+            (long.from_ms, long.to_ms, long.live),
+            (now - 3 * day, now - 2 * day, false)
+        );
+    }
+
+    #[test]
+    fn buffers_cover_a_range_inside_what_they_were_filled_for() {
+        let (min, hour) = (60_000, 3_600_000);
+        let live = |from| Reach {
+            from_ms: from,
+            to_ms: 0,
+            live: true,
+        };
+        let archived = |from, to| Reach {
+            from_ms: from,
+            to_ms: to,
+            live: false,
+        };
+        // Live buffers from 10:00 hold any live reach from 9:59 (a step
+        // of slack), wherever "now" is.
+        assert!(live(10 * hour).covers(&live(10 * hour - min), min));
+        assert!(!live(10 * hour).covers(&live(9 * hour), min));
+        // Archived buffers hold ranges inside theirs, and never a live one.
+        let held = archived(hour, 2 * hour);
+        assert!(held.covers(&archived(hour + min, 2 * hour), min));
+        assert!(!held.covers(&archived(hour, 3 * hour), min));
+        assert!(!held.covers(&live(hour), min));
+        assert!(!live(hour).covers(&held, min));
     }
 
     #[test]

@@ -247,7 +247,9 @@ impl Upstream {
         Upstream::serve(router).await
     }
 
-    async fn serve(router: Router) -> Upstream {
+    /// Serves `router` on a free loopback port: an upstream a test writes
+    /// itself (one that counts its scrapes, say).
+    pub async fn serve(router: Router) -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();

@@ -2,8 +2,15 @@
 //! range opens with its charts and figures already there, from the
 //! Prometheus that scraped the pods, and a reload keeps them.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
+use axum::{Router, extract::State, routing::get};
 use zai_dash_e2e::{Browser, Server, Upstream, now_ms, wait_for};
 use zai_dash_engine::{
     buffer::Buffer,
@@ -176,4 +183,118 @@ async fn charts_mark_where_history_gives_way_to_live_data() {
         event,
         "history (a point per 15s) before, live (a point per poll) after"
     );
+}
+
+/// Every 15 s for an hour from `t0_s` (Unix s), one pod's counters as
+/// OpenMetrics for promtool: requests +2 a step, tokens +10 input, +5
+/// output, +20 cache read and +1 cache write a step.
+fn past_hour(instance: &str, t0_s: i64) -> String {
+    let series: [(&str, &str, i64); 5] = [
+        ("zai_proxy_requests", "status_code=\"200\"", 2),
+        ("zai_proxy_tokens", "direction=\"input\",model=\"m\"", 10),
+        ("zai_proxy_tokens", "direction=\"output\",model=\"m\"", 5),
+        (
+            "zai_proxy_tokens",
+            "direction=\"cache_read\",model=\"m\"",
+            20,
+        ),
+        (
+            "zai_proxy_tokens",
+            "direction=\"cache_write\",model=\"m\"",
+            1,
+        ),
+    ];
+    let mut text = String::new();
+    let mut family = "";
+    for (name, labels, per_step) in series {
+        if name != family {
+            text += &format!("# TYPE {name} counter\n");
+            family = name;
+        }
+        for i in 0..=240 {
+            text += &format!(
+                "{name}_total{{{labels},instance=\"{instance}\",job=\"production\"}} {} {}\n",
+                100 + per_step * i,
+                t0_s + 15 * i
+            );
+        }
+    }
+    text + "# EOF\n"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_older_than_the_day_the_page_keeps_opens_whole_and_live_polls_wait() {
+    // The live pod counts the scrapes it answers: none may come while the
+    // archived range shows, since a live row would push it out.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let pod = Upstream::serve(
+        Router::new()
+            .route(
+                "/metrics",
+                get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                    hits.fetch_add(1, Ordering::SeqCst);
+                    "zai_proxy_requests_total{status_code=\"200\"} 7\n"
+                }),
+            )
+            .with_state(hits.clone()),
+    )
+    .await;
+    // Two days ago, an hour of that pod in Prometheus (its instance is the
+    // pod's address, so the relay files it under the live pod's id).
+    let step = 15_000;
+    let t0 = (now_ms() - 2 * 86_400_000).div_euclid(step) * step;
+    let past = past_hour(&pod.addr.to_string(), t0 / 1000);
+    let prometheus = Prometheus::start_with_past(&[], Some(&past)).await;
+    let server = Server::start(&[
+        "--refresh-ms",
+        "500",
+        "--variant",
+        &pod.variant_arg("production"),
+        "--prometheus",
+        &prometheus.url(),
+    ])
+    .await;
+
+    // Its middle half hour: 120 steps, so the exact totals are 120 times
+    // each step's increase.
+    let (from, to) = (t0 + 15 * 60_000, t0 + 45 * 60_000);
+    let browser = Browser::open_at(&server, &format!("/?from={from}&to={to}")).await;
+    let totals = [Some(1_200.0), Some(600.0), Some(2_400.0), Some(120.0)];
+    browser.wait_for_token_totals("production", &totals).await;
+    let note = browser
+        .text("#history-note")
+        .await
+        .expect("the history note");
+    assert!(note.contains("polling paused"), "{note}");
+
+    // Ten polls' time later (the page's own clock, waited for, not slept),
+    // no poll has reached the pod and the range is still whole.
+    wait_for("the page to have run 5 s", || async {
+        let ms = browser.eval("return performance.now()", vec![]).await?;
+        match ms.as_f64() {
+            Some(ms) if ms >= 5_000.0 => Ok(()),
+            other => Err(format!("{other:?} ms")),
+        }
+    })
+    .await;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "no live poll while archived"
+    );
+    browser.wait_for_token_totals("production", &totals).await;
+
+    // Going live loads the live window and polls again.
+    browser
+        .click("#window-select button[data-window='5m']")
+        .await;
+    browser.wait_for_scrapes("production", 1).await;
+    assert!(hits.load(Ordering::SeqCst) >= 1);
+    wait_for("the note to say live data follows", || async {
+        let note = browser.text("#history-note").await?;
+        note.contains("live data every poll")
+            .then_some(())
+            .ok_or(note)
+    })
+    .await;
 }

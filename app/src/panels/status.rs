@@ -179,16 +179,26 @@ fn HistoryNote() -> impl IntoView {
         HistorySource::Loading => "Loading history…".to_owned(),
         HistorySource::None => format!("No history store on the relay: {SINCE_OPENED}."),
         HistorySource::Loaded {
-            from, step, tail, ..
+            from,
+            step,
+            tail,
+            live,
+            ..
         } => format!(
-            "History from {} at one point per {}{} from the relay's store; live data every poll since the page opened.",
-            theme::clock(from),
+            "History from {} at one point per {}{} from the relay's store; {}",
+            theme::date_time(from),
             units::age(step as f64 / 1000.0),
             tail.map_or_else(String::new, |(tail_from, tail_step)| format!(
                 " (per {} from {})",
                 units::age(tail_step as f64 / 1000.0),
                 theme::clock(tail_from)
-            ))
+            )),
+            if live {
+                "live data every poll since the page opened."
+            } else {
+                "polling paused: this range is older than the day the page keeps, \
+                 and live data would push it out. Going live loads the last window again."
+            }
         ),
         HistorySource::Failed(e) => format!("History unavailable ({e}): {SINCE_OPENED}."),
         HistorySource::Snapshot { copied, step } => format!(
