@@ -12,8 +12,17 @@ pub fn rate(v: Option<f64>) -> String {
 }
 
 /// A percentage with one decimal: `0.4%`.
+///
+/// A share too small to show at one decimal reads `<0.1%`, not `0.0%`: a
+/// 5xx rate of 0.02 % is not a measured zero.
 pub fn percent(v: Option<f64>) -> String {
-    v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{}%", fixed(v, 1)))
+    match v {
+        None => NO_DATA.to_owned(),
+        Some(v) if v != 0.0 && v.abs() < 0.05 => {
+            format!("<{}0.1%", if v < 0.0 { "-" } else { "" })
+        }
+        Some(v) => format!("{}%", fixed(v, 1)),
+    }
 }
 
 /// A latency given in ms: three significant digits below a second
@@ -403,6 +412,15 @@ mod tests {
         assert_eq!(count(None), NO_DATA);
         assert_eq!(rate(Some(0.0)), "0/s");
         assert_eq!(percent(Some(0.0)), "0.0%");
+    }
+
+    #[test]
+    fn a_share_too_small_for_one_decimal_is_not_shown_as_zero() {
+        // 0.02 % would round to 0.0%; 0.05 % rounds to 0.1% as usual.
+        assert_eq!(percent(Some(0.02)), "<0.1%");
+        assert_eq!(percent(Some(-0.02)), "<-0.1%");
+        assert_eq!(percent(Some(0.05)), "0.1%");
+        assert_eq!(percent(Some(12.34)), "12.3%");
     }
 
     #[test]
