@@ -155,6 +155,14 @@ pub fn write_family_header(out: &mut String, name: &str, help: &str, kind: Metri
     out.push('\n');
 }
 
+/// A label value escaped as the text format (and PromQL's double-quoted
+/// strings) escape it: `\` as `\\`, `"` as `\"`, a newline as `\n`.
+pub fn label_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    write_escaped(&mut out, value, true);
+    out
+}
+
 /// Appends `text` with `\` and newline escaped, and `"` too when `quote` is
 /// set (label values; HELP text leaves quotes alone).
 fn write_escaped(out: &mut String, text: &str, quote: bool) {
@@ -177,6 +185,11 @@ fn write_escaped(out: &mut String, text: &str, quote: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_values_are_escaped_as_the_text_format_escapes_them() {
+        assert_eq!(label_value("a\\b\"c\nd"), r#"a\\b\"c\nd"#);
+    }
 
     fn float(v: f64) -> String {
         let mut out = String::new();

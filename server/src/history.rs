@@ -27,7 +27,7 @@ use std::{
     fmt,
     net::SocketAddr,
     sync::{Arc, Mutex, Weak},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use axum::{
@@ -37,6 +37,7 @@ use axum::{
 };
 use bytes::Bytes;
 use serde::Serialize;
+use zai_dash_engine::format::label_value;
 
 use crate::{
     Relay,
@@ -44,7 +45,8 @@ use crate::{
     config::{Discovery, Settings, VariantSpec},
     demo::{Demo, PAST_MS},
     error::AppError,
-    prometheus::{Prometheus, PrometheusSpec, RawSeries, Selector, escape_label_value},
+    now_ms,
+    prometheus::{Prometheus, PrometheusSpec, RawSeries, Selector},
     target::{TargetId, pod_url},
 };
 
@@ -432,7 +434,7 @@ pub(crate) fn labels_text<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str
     labels.sort_unstable();
     labels
         .iter()
-        .map(|(name, value)| format!("{name}=\"{}\"", escape_label_value(value)))
+        .map(|(name, value)| format!("{name}=\"{}\"", label_value(value)))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -522,13 +524,6 @@ fn authority(url: &reqwest::Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     }
-}
-
-/// Now, in Unix milliseconds.
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `GET /history/{variant}?from=MS&to=MS&step=MS`: the variant's raw

@@ -53,7 +53,11 @@ pub mod serve;
 pub mod target;
 pub mod verdict;
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::Path,
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use axum::{
     Router,
@@ -153,6 +157,13 @@ fn is_hashed_asset(path: &str) -> bool {
         // now and then (`main-3eb703c836ebffe.css`).
         (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
     })
+}
+
+/// The wall clock, in Unix ms: the relay's and the demo's time.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ use std::{collections::BTreeMap, fmt, str::FromStr, time::Duration};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
+use zai_dash_engine::format::label_value;
+
 use crate::{
     config::{Settings, VariantSpecError},
     fetch::{FetchError, Fetcher},
@@ -64,22 +66,6 @@ pub fn query(selector: &Selector) -> String {
     format!("{{__name__=~\"{}\",{selector}}}", RAW_SERIES.join("|"))
 }
 
-/// A label value escaped as the text exposition format (and PromQL's
-/// double-quoted strings) escape it: `\` as `\\`, `"` as `\"`, a newline
-/// as `\n`.
-pub fn escape_label_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The label matchers naming one variant's series in Prometheus, e.g.
 /// `job="zai-proxy",namespace=~"prod|canary"`: only `label="value"` and
 /// `label=~"regex"`, never `__name__` (the query fixes the names), held in
@@ -90,7 +76,7 @@ pub struct Selector(String);
 impl Selector {
     /// The default selector of variant `name`: `job="NAME"`.
     pub fn job(name: &str) -> Self {
-        Selector(format!("job=\"{}\"", escape_label_value(name)))
+        Selector(format!("job=\"{}\"", label_value(name)))
     }
 }
 
@@ -133,7 +119,7 @@ impl FromStr for Selector {
                 None => ("=", after.strip_prefix('=').ok_or_else(refused)?),
             };
             let (value, after) = quoted(after.trim_start()).ok_or_else(refused)?;
-            matchers.push(format!("{label}{op}\"{}\"", escape_label_value(&value)));
+            matchers.push(format!("{label}{op}\"{}\"", label_value(&value)));
             rest = after.trim_start();
             if !rest.is_empty() {
                 rest = rest.strip_prefix(',').ok_or_else(refused)?.trim_start();
@@ -442,10 +428,5 @@ mod tests {
             q.ends_with(r#"|process_start_time_seconds",job="canary"}"#),
             "{q}"
         );
-    }
-
-    #[test]
-    fn label_values_are_escaped_as_the_text_format_escapes_them() {
-        assert_eq!(escape_label_value("a\\b\"c\nd"), r#"a\\b\"c\nd"#);
     }
 }

@@ -17,7 +17,7 @@ use std::{
     fmt::Write as _,
     io::{self, Write},
     process::ExitCode,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use clap::Args;
@@ -30,7 +30,7 @@ use zai_dash_engine::{
     units::parse_duration_ms,
 };
 
-use crate::relay::X_SCRAPE_TIMESTAMP_MS;
+use crate::{now_ms, relay::X_SCRAPE_TIMESTAMP_MS};
 
 /// The version of `--json`'s schema; raised on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -261,12 +261,6 @@ fn checked(
     } else {
         Err(format!("{url}: HTTP {}", response.status()))
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Runs `zai-dash verdict`: watches, judges, prints, and exits with the

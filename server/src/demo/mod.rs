@@ -68,7 +68,6 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
-    time::{SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
@@ -89,6 +88,7 @@ use crate::{
     error::AppError,
     fetch::PROMETHEUS_TEXT,
     history::{SeriesHistory, Span},
+    now_ms,
 };
 
 /// One simulated zai-proxy process and the world around it (its clients, the
@@ -336,11 +336,4 @@ async fn metrics(deployments: Deployments, index: usize, pod: usize) -> impl Int
     .await
     .expect("the simulation does not panic");
     ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text)
-}
-
-/// The wall clock, in Unix ms.
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
