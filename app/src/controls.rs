@@ -441,7 +441,7 @@ fn absolute_link(view: &View) -> String {
 pub fn LiveBadge() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let crash = expect_context::<CrashLog>();
-    let snapshot = move || matches!(dashboard.history.get(), HistorySource::Snapshot { .. });
+    let snapshot = move || dashboard.history.with(HistorySource::is_snapshot);
     let refresh_off = move || dashboard.view.with(|v| v.refresh == Some(Refresh::Off));
     // The state, the text, and a hint the narrow layout leaves out.
     let badge = move || match dashboard.view.with(|v| v.range) {

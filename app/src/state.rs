@@ -154,6 +154,13 @@ pub enum HistorySource {
     },
 }
 
+impl HistorySource {
+    /// Whether everything on screen came with a data link.
+    pub fn is_snapshot(&self) -> bool {
+        matches!(self, HistorySource::Snapshot { .. })
+    }
+}
+
 /// One variant: its name, buffer (a store per target) and health.
 #[derive(Clone, Copy, PartialEq)]
 pub struct VariantState {
@@ -571,8 +578,7 @@ impl Dashboard {
 
     /// Whether the page shows a data link's snapshot.
     pub fn is_snapshot(&self) -> bool {
-        self.history
-            .with_untracked(|h| matches!(h, HistorySource::Snapshot { .. }))
+        self.history.with_untracked(HistorySource::is_snapshot)
     }
 
     /// The poll interval in force: the URL's, else the relay's; `None`
@@ -644,10 +650,7 @@ impl Dashboard {
 
     /// How a variant reads now.
     pub fn condition(&self, variant: &VariantState) -> Condition {
-        if self
-            .history
-            .with(|h| matches!(h, HistorySource::Snapshot { .. }))
-        {
+        if self.history.with(HistorySource::is_snapshot) {
             return Condition::Snapshot;
         }
         let last_ok = variant.last_ok_ms.get();
