@@ -444,7 +444,7 @@ pub fn LiveBadge() -> impl IntoView {
     let snapshot = move || dashboard.history.with(HistorySource::is_snapshot);
     let refresh_off = move || dashboard.view.with(|v| v.refresh == Some(Refresh::Off));
     // The state, the text, and a hint the narrow layout leaves out.
-    let badge = move || match dashboard.view.with(|v| v.range) {
+    let badge = Memo::new(move |_| match dashboard.view.with(|v| v.range) {
         _ if crash.shown() => ("error", "⚠ INTERNAL ERROR (see above)".to_owned(), ""),
         Range::Fixed { from, to } if snapshot() => (
             "snapshot",
@@ -465,7 +465,7 @@ pub fn LiveBadge() -> impl IntoView {
             " (refresh off: click for live)",
         ),
         Range::Live(_) => ("live", "● LIVE".to_owned(), ""),
-    };
+    });
     let on_click = move |_| {
         if dashboard.view.with_untracked(View::is_live) && untrack(refresh_off) {
             dashboard.navigate(|v| v.refresh = None);
@@ -478,11 +478,11 @@ pub fn LiveBadge() -> impl IntoView {
         <button
             id="live-badge"
             class="live-badge"
-            data-state=move || badge().0
+            data-state=move || badge.with(|b| b.0)
             on:click=on_click
         >
-            {move || badge().1}
-            <span class="hint">{move || badge().2}</span>
+            {move || badge.with(|b| b.1.clone())}
+            <span class="hint">{move || badge.with(|b| b.2)}</span>
         </button>
     }
 }
@@ -491,20 +491,18 @@ pub fn LiveBadge() -> impl IntoView {
 /// when not today, e.g. `22:31:05–22:46:05 UTC+01:00` or
 /// `2026-12-05 23:50:00–2026-12-06 00:05:00 UTC+01:00`.
 fn range_label(from: i64, to: i64, dated: bool) -> String {
-    // `theme::date_time` reads `date time zone`.
-    let [from, to, now] = [from, to, js_sys::Date::now() as i64].map(theme::date_time);
-    let part = |s: &str, i: usize| s.split(' ').nth(i).unwrap_or_default().to_owned();
-    let start = if dated || part(&from, 0) != part(&now, 0) {
-        format!("{} {}", part(&from, 0), part(&from, 1))
+    let [from, to, now] = [from, to, js_sys::Date::now() as i64].map(theme::Stamp::at);
+    let start = if dated || from.date != now.date {
+        format!("{} {}", from.date, from.clock)
     } else {
-        part(&from, 1)
+        from.clock.clone()
     };
-    let end = if part(&to, 0) != part(&from, 0) {
-        format!("{} {}", part(&to, 0), part(&to, 1))
+    let end = if to.date != from.date {
+        format!("{} {}", to.date, to.clock)
     } else {
-        part(&to, 1)
+        to.clock
     };
-    format!("{start}–{end} {}", part(&to, 2))
+    format!("{start}–{end} {}", to.zone)
 }
 
 /// Ignored URL parameters, dismissible.

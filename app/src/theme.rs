@@ -117,23 +117,42 @@ pub fn clock(t_ms: i64) -> String {
     )
 }
 
+/// A time's local date, wall-clock time and time zone, apart.
+pub struct Stamp {
+    /// `2026-12-06`.
+    pub date: String,
+    /// `22:31:05` ([`clock`]).
+    pub clock: String,
+    /// `UTC+01:00`.
+    pub zone: String,
+}
+
+impl Stamp {
+    /// The stamp of `t_ms` in the browser's time zone.
+    pub fn at(t_ms: i64) -> Stamp {
+        let d = js_sys::Date::new(&(t_ms as f64).into());
+        // getTimezoneOffset is UTC minus local, in minutes.
+        let east = -(d.get_timezone_offset() as i64);
+        let sign = if east < 0 { '-' } else { '+' };
+        Stamp {
+            date: format!(
+                "{}-{:02}-{:02}",
+                d.get_full_year(),
+                d.get_month() + 1,
+                d.get_date()
+            ),
+            clock: clock(t_ms),
+            zone: format!("UTC{sign}{:02}:{:02}", east.abs() / 60, east.abs() % 60),
+        }
+    }
+}
+
 /// Local date, time and time zone of `t_ms`, e.g.
 /// `2026-12-06 22:31:05 UTC+01:00`: for times a reader elsewhere, or
 /// later, must place.
 pub fn date_time(t_ms: i64) -> String {
-    let d = js_sys::Date::new(&(t_ms as f64).into());
-    // getTimezoneOffset is UTC minus local, in minutes.
-    let east = -(d.get_timezone_offset() as i64);
-    let sign = if east < 0 { '-' } else { '+' };
-    format!(
-        "{}-{:02}-{:02} {} UTC{sign}{:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        clock(t_ms),
-        east.abs() / 60,
-        east.abs() % 60
-    )
+    let Stamp { date, clock, zone } = Stamp::at(t_ms);
+    format!("{date} {clock} {zone}")
 }
 
 /// An axis label for `t_ms`: seconds only when the window is short.
