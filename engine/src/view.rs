@@ -21,7 +21,7 @@
 //! | `relay` | base URL of a relay on another origin | `relay=https://relay.example` | same origin |
 //! | `judge` | the canary judge's settings ([`crate::judge::settings`]) | `judge=tol:10,min:30` | Kayenta's |
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::{compare::Mode, judge::Settings, units::parse_duration_ms};
@@ -119,9 +119,11 @@ pub struct View {
     pub refresh: Option<Refresh>,
     /// Hidden series, as `chart:label`.
     pub hidden: BTreeSet<String>,
-    /// How each chart compares the variants, by chart id; a chart not
-    /// listed overlays them (so [`Mode::Overlay`] is never stored).
-    pub compare: BTreeMap<String, Mode>,
+    /// How each chart compares the variants, `(chart id, mode)` sorted by
+    /// id (equal views, equal links); a chart not listed overlays them, so
+    /// [`Mode::Overlay`] is never stored. A sorted list rather than a map:
+    /// a few entries, and a map type of its own costs KBs of wasm.
+    pub compare: Vec<(String, Mode)>,
     /// Theme, if the URL sets one.
     pub theme: Option<Theme>,
     /// Controls hidden, for wall screens.
@@ -144,7 +146,7 @@ impl Default for View {
             variants: Variants::Both,
             refresh: None,
             hidden: BTreeSet::new(),
-            compare: BTreeMap::new(),
+            compare: Vec::new(),
             theme: None,
             kiosk: false,
             relay: None,
@@ -345,15 +347,24 @@ impl View {
 
     /// How chart `id` compares the variants (its entry in `cmp=`).
     pub fn compare_mode(&self, id: &str) -> Mode {
-        self.compare.get(id).copied().unwrap_or_default()
+        self.compare
+            .iter()
+            .find(|(chart, _)| chart == id)
+            .map_or(Mode::Overlay, |(_, mode)| *mode)
     }
 
     /// Sets chart `id`'s comparison; overlay, the default, removes its entry.
     pub fn set_compare(&mut self, id: &str, mode: Mode) {
-        if mode == Mode::Overlay {
-            self.compare.remove(id);
-        } else {
-            self.compare.insert(id.to_owned(), mode);
+        let at = self
+            .compare
+            .binary_search_by(|(chart, _)| chart.as_str().cmp(id));
+        match (at, mode) {
+            (Ok(i), Mode::Overlay) => {
+                self.compare.remove(i);
+            }
+            (Ok(i), mode) => self.compare[i].1 = mode,
+            (Err(_), Mode::Overlay) => {}
+            (Err(i), mode) => self.compare.insert(i, (id.to_owned(), mode)),
         }
     }
 
@@ -485,11 +496,10 @@ mod tests {
             variants: Variants::Canary,
             refresh: Some(Refresh::Every(2_000)),
             hidden: ["latency:p99 · canary".to_owned(), "requests:500".to_owned()].into(),
-            compare: [
+            compare: vec![
                 ("latency".to_owned(), Mode::Ratio),
                 ("requests".to_owned(), Mode::Difference),
-            ]
-            .into(),
+            ],
             theme: Some(Theme::Light),
             kiosk: true,
             relay: Some("https://relay.example:8443".to_owned()),
@@ -590,6 +600,11 @@ mod tests {
         assert_eq!(view.compare_mode("cost"), Mode::Overlay);
         // Overlay is not written: charts in id order, defaults omitted.
         assert_eq!(view.to_query(), "cmp=latency:ratio,requests:diff");
+        // A chart named twice takes its last mode.
+        assert_eq!(
+            parse("cmp=latency:diff,latency:ratio").compare,
+            [("latency".to_owned(), Mode::Ratio)]
+        );
         let mut view = view;
         view.set_compare("latency", Mode::Overlay);
         view.set_compare("requests", Mode::Overlay);
