@@ -135,8 +135,8 @@ pub struct Compared {
     /// canary's others), named as the variants name it.
     pub series: Vec<Series>,
     /// Per series with no compared point, why: `500: production has no
-    /// data`, `p95: production is 0`, `p99: no point where both have a
-    /// value`.
+    /// data`, `5xx: production is 0` (a ratio), `p99: production is only a
+    /// floor (≥)`, `p50: no point where both have a value`.
     pub missing: Vec<String>,
 }
 
@@ -165,10 +165,11 @@ pub fn compare(mode: Mode, production: &[Series], canary: &[Series]) -> Option<C
                 s.and_then(|s| Some((*s.values.get(i)?, *s.at_least.get(i)?)))
                     .unwrap_or((f64::NAN, false))
             };
+            let pairs: Vec<Pair> = (0..len).map(|i| (at(c, i), at(p, i))).collect();
             let (values, at_least): (Vec<f64>, Vec<bool>) =
-                (0..len).map(|i| mode.point(at(c, i), at(p, i))).unzip();
+                pairs.iter().map(|&(c, p)| mode.point(c, p)).unzip();
             if values.iter().all(|v| v.is_nan()) {
-                missing.extend(why_missing(name, p, c));
+                missing.extend(why_missing(name, &pairs));
             }
             Series {
                 name: name.to_owned(),
@@ -185,21 +186,30 @@ fn named<'a>(side: &'a [Series], name: &str) -> Option<&'a Series> {
     side.iter().find(|s| s.name == name)
 }
 
-/// Why series `name` compares to no point at all, given each side's
-/// series; `None` when neither side has data (the overlay draws nothing
-/// either, so there is nothing to explain).
-fn why_missing(name: &str, production: Option<&Series>, canary: Option<&Series>) -> Option<String> {
-    let has_data = |s: Option<&Series>| s.is_some_and(|s| s.values.iter().any(|v| !v.is_nan()));
-    let reason = match (has_data(production), has_data(canary)) {
+/// One grid point of a series: canary's and production's (value, only a
+/// floor), NaN where a side has none.
+type Pair = ((f64, bool), (f64, bool));
+
+/// Why series `name`, with these points, compares to no point at all;
+/// `None` when neither side has data (the overlay draws nothing either,
+/// so there is nothing to explain). Where both have a value a point is a
+/// gap only over production's floor or, for a ratio, its 0.
+fn why_missing(name: &str, pairs: &[Pair]) -> Option<String> {
+    let has = |side: fn(&Pair) -> f64| pairs.iter().any(|p| !side(p).is_nan());
+    let both: Vec<bool> = pairs
+        .iter()
+        .filter(|((c, _), (p, _))| !c.is_nan() && !p.is_nan())
+        .map(|(_, (_, floor))| *floor)
+        .collect();
+    let floors = both.iter().filter(|f| **f).count();
+    let reason = match (has(|p| p.1.0), has(|p| p.0.0)) {
         (false, false) => return None,
         (false, true) => "production has no data",
         (true, false) => "canary has no data",
-        (true, true)
-            if production.is_some_and(|p| p.values.iter().all(|v| *v == 0.0 || v.is_nan())) =>
-        {
-            "production is 0"
-        }
-        (true, true) => "no point where both have a value",
+        _ if both.is_empty() => "no point where both have a value",
+        _ if floors == both.len() => "production is only a floor (≥)",
+        _ if floors == 0 => "production is 0",
+        _ => "production is 0 or only a floor (≥)",
     };
     Some(format!("{name}: {reason}"))
 }
@@ -316,13 +326,12 @@ mod tests {
         let canary = [series("5xx", &[1.0, 0.0])];
         let ratio = run(Mode::Ratio, &production, &canary);
         assert_eq!(ratio.missing, ["5xx: production is 0"]);
-        // Both have values but never at the same point.
-        let ratio = run(
-            Mode::Ratio,
-            &[series("p50", &[1.0, GAP])],
-            &[series("p50", &[GAP, 1.0])],
-        );
-        assert_eq!(ratio.missing, ["p50: no point where both have a value"]);
+        // Both have values but never at the same point: production's 0
+        // is not why.
+        let production = [series("p50", &[0.0, GAP])];
+        let canary = [series("p50", &[GAP, 1.0])];
+        let diff = run(Mode::Difference, &production, &canary);
+        assert_eq!(diff.missing, ["p50: no point where both have a value"]);
     }
 
     #[test]
@@ -351,6 +360,16 @@ mod tests {
         // 5000 ÷ 1000 = 5, 1500 ÷ 1000 = 1.5.
         assert_eq!(points(&ratio.series[0]), [Some(5.0), None, None, Some(1.5)]);
         assert_eq!(ratio.series[0].at_least, [true, false, false, false]);
+        // Production only ever a floor where the canary has a value: said.
+        let production = [floors("p99", &[2000.0, 1000.0], &[true, false])];
+        let canary = [series("p99", &[3000.0, GAP])];
+        let diff = run(Mode::Difference, &production, &canary);
+        assert_eq!(diff.missing, ["p99: production is only a floor (≥)"]);
+        // A ratio over a floor at one point and a 0 at another.
+        let production = [floors("p99", &[2000.0, 0.0], &[true, false])];
+        let canary = [series("p99", &[3000.0, 1.0])];
+        let ratio = run(Mode::Ratio, &production, &canary);
+        assert_eq!(ratio.missing, ["p99: production is 0 or only a floor (≥)"]);
     }
 
     #[test]

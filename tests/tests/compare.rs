@@ -155,6 +155,7 @@ async fn the_control_switches_to_difference_and_ratio_with_gaps_where_a_variant_
         &[(IN_FLIGHT_DIFF, "+1"), (MAX_WORKERS_DIFF, "+4")],
     )
     .await;
+    browser.screenshot("compare-difference").await;
     // Where the canary had no gauge the difference is a gap: it draws
     // from a later point than the overlay did.
     let from_diff = browser.drawn("concurrency").await.expect("drawn");

@@ -48,7 +48,8 @@ pub fn Chart(
     id: &'static str,
     /// The panel's title, which names the chart for screen readers.
     title: &'static str,
-    /// What the values measure.
+    /// What the values measure (in overlay; a comparison's unit is the
+    /// mode's, `Mode::unit`).
     unit: Unit,
     /// The data; the chart redraws whenever it changes.
     #[prop(into)]

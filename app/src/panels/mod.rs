@@ -292,8 +292,9 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
                     let cache = caches.entry(name.clone()).or_default();
                     if mode == Mode::Overlay {
                         lines.extend(chart_lines(&spec, (i, &name, both), buffer, cache, &grid));
-                    } else {
-                        let side = usize::from(name != "production");
+                    } else if let Some(side) =
+                        ["production", "canary"].iter().position(|n| *n == name)
+                    {
                         sides[side] = cache.update(buffer, &grid, spec.compute).to_vec();
                     }
                 });
@@ -374,7 +375,8 @@ pub fn Panel(
     let dashboard = expect_context::<Dashboard>();
     let spec = chart(id);
     let data = chart_data(dashboard, spec);
-    let empty = move || data.with(|d| d.lines.is_empty());
+    // Compared lines that draw nothing say why under the chart's control.
+    let empty = move || data.with(|d| d.lines.is_empty() && d.missing.is_empty());
     view! {
         <section class="panel" id=format!("panel-{id}")>
             <h2>{title}</h2>
