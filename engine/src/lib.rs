@@ -25,6 +25,8 @@
 //!   Prometheus' own rules.
 //! - [`series`]: the time series each panel draws, on an aligned grid.
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
+//! - [`compare`]: canary against production on a chart: their
+//!   difference or ratio per series, gaps where either has no value.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
 //! - [`economics`]: prompt-cache and cost economics of a snapshot, and its
 //!   burn to the end of the day and to each quota's end.
@@ -38,6 +40,7 @@
 
 pub mod buffer;
 pub mod clock;
+pub mod compare;
 pub mod datalink;
 pub mod economics;
 pub mod extract;

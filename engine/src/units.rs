@@ -139,6 +139,8 @@ pub enum Unit {
     Bytes,
     /// US dollars per hour.
     UsdPerHour,
+    /// A ratio of two values in one unit (canary ÷ production): `1.24×`.
+    Ratio,
 }
 
 /// A value axis' labels: the unit they are in, and one label per tick.
@@ -162,6 +164,9 @@ impl Unit {
             Unit::Bytes => bytes(v),
             Unit::UsdPerHour if v.is_some() => format!("{}/h", usd(v)),
             Unit::UsdPerHour => NO_DATA.to_owned(),
+            Unit::Ratio => {
+                v.map_or_else(|| NO_DATA.to_owned(), |v| format!("{}×", round_sig(v, 3)))
+            }
         }
     }
 
@@ -173,6 +178,7 @@ impl Unit {
             Unit::Count(what) => what.to_owned(),
             Unit::Bytes => "bytes".to_owned(),
             Unit::UsdPerHour => "$/h".to_owned(),
+            Unit::Ratio => "×".to_owned(),
         }
     }
 
@@ -594,5 +600,10 @@ mod tests {
         assert_eq!(Unit::Bytes.format(1_500_000.0), "1.50 MB");
         assert_eq!(Unit::PerSecond("tokens").name(), "tokens/s");
         assert_eq!(Unit::UsdPerHour.name(), "$/h");
+        // Three significant digits, as rates: 2 is 2.00×, 0.5 is 0.500×.
+        assert_eq!(Unit::Ratio.format(2.0), "2.00×");
+        assert_eq!(Unit::Ratio.format(0.5), "0.500×");
+        assert_eq!(Unit::Ratio.format(f64::NAN), NO_DATA);
+        assert_eq!(Unit::Ratio.name(), "×");
     }
 }

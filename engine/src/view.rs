@@ -1,5 +1,6 @@
 //! The view in the URL: window, variants, refresh, paused range, hidden
-//! series, theme, kiosk mode and relay, as a short query string.
+//! series, comparison modes, theme, kiosk mode and relay, as a short
+//! query string.
 //!
 //! A link must reproduce a view exactly, so this is the single source of
 //! truth for both directions: [`View::from_query`] reads a query string
@@ -14,6 +15,7 @@
 //! | `v` | variants shown | `v=production`, `v=canary`, `v=both` | `both` |
 //! | `r` | refresh interval, or `off` | `r=5s` | the relay's |
 //! | `hide` | hidden series, `chart:label` comma-separated | `hide=latency:p99` | none |
+//! | `cmp` | charts comparing the variants ([`Mode`]), `chart:mode` comma-separated, mode `diff` or `ratio` | `cmp=latency:ratio,requests:diff` | overlay |
 //! | `theme` | `dark` or `light` | `theme=light` | the browser's |
 //! | `kiosk` | `1` hides the controls | `kiosk=1` | off |
 //! | `relay` | base URL of a relay on another origin | `relay=https://relay.example` | same origin |
@@ -22,7 +24,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::{judge::Settings, units::parse_duration_ms};
+use crate::{compare::Mode, judge::Settings, units::parse_duration_ms};
 
 /// Shortest and longest live window: the buffer keeps 24 hours.
 pub const MIN_WINDOW_MS: i64 = 60_000;
@@ -117,6 +119,11 @@ pub struct View {
     pub refresh: Option<Refresh>,
     /// Hidden series, as `chart:label`.
     pub hidden: BTreeSet<String>,
+    /// How each chart compares the variants, `(chart id, mode)` sorted by
+    /// id (equal views, equal links); a chart not listed overlays them, so
+    /// [`Mode::Overlay`] is never stored. A sorted list rather than a map:
+    /// a few entries, and a map type of its own costs KBs of wasm.
+    pub compare: Vec<(String, Mode)>,
     /// Theme, if the URL sets one.
     pub theme: Option<Theme>,
     /// Controls hidden, for wall screens.
@@ -139,6 +146,7 @@ impl Default for View {
             variants: Variants::Both,
             refresh: None,
             hidden: BTreeSet::new(),
+            compare: Vec::new(),
             theme: None,
             kiosk: false,
             relay: None,
@@ -236,6 +244,21 @@ impl View {
             view.hidden
                 .extend(h.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
         }
+        if let Some(c) = get("cmp") {
+            for entry in c.split(',').filter(|s| !s.is_empty()) {
+                match entry
+                    .split_once(':')
+                    .map(|(chart, m)| (chart, Mode::parse(m)))
+                {
+                    Some((chart, Some(mode))) => view.set_compare(chart, mode),
+                    _ => bad(
+                        "cmp",
+                        entry,
+                        "expected chart:diff, chart:ratio or chart:overlay; overlaying",
+                    ),
+                }
+            }
+        }
         if let Some(t) = get("theme") {
             match t {
                 "dark" => view.theme = Some(Theme::Dark),
@@ -299,6 +322,14 @@ impl View {
             let list: Vec<&str> = self.hidden.iter().map(String::as_str).collect();
             put("hide", &list.join(","));
         }
+        if !self.compare.is_empty() {
+            let list: Vec<String> = self
+                .compare
+                .iter()
+                .map(|(chart, mode)| format!("{chart}:{}", mode.as_str()))
+                .collect();
+            put("cmp", &list.join(","));
+        }
         if let Some(theme) = self.theme {
             put("theme", theme.as_str());
         }
@@ -312,6 +343,29 @@ impl View {
             put("judge", judge);
         }
         out
+    }
+
+    /// How chart `id` compares the variants (its entry in `cmp=`).
+    pub fn compare_mode(&self, id: &str) -> Mode {
+        self.compare
+            .iter()
+            .find(|(chart, _)| chart == id)
+            .map_or(Mode::Overlay, |(_, mode)| *mode)
+    }
+
+    /// Sets chart `id`'s comparison; overlay, the default, removes its entry.
+    pub fn set_compare(&mut self, id: &str, mode: Mode) {
+        let at = self
+            .compare
+            .binary_search_by(|(chart, _)| chart.as_str().cmp(id));
+        match (at, mode) {
+            (Ok(i), Mode::Overlay) => {
+                self.compare.remove(i);
+            }
+            (Ok(i), mode) => self.compare[i].1 = mode,
+            (Err(_), Mode::Overlay) => {}
+            (Err(i), mode) => self.compare.insert(i, (id.to_owned(), mode)),
+        }
     }
 
     /// The range as absolute Unix ms, given the time now.
@@ -442,6 +496,10 @@ mod tests {
             variants: Variants::Canary,
             refresh: Some(Refresh::Every(2_000)),
             hidden: ["latency:p99 · canary".to_owned(), "requests:500".to_owned()].into(),
+            compare: vec![
+                ("latency".to_owned(), Mode::Ratio),
+                ("requests".to_owned(), Mode::Difference),
+            ],
             theme: Some(Theme::Light),
             kiosk: true,
             relay: Some("https://relay.example:8443".to_owned()),
@@ -451,7 +509,8 @@ mod tests {
         assert_eq!(
             query,
             "from=1764284400000&to=1764288000000&v=canary&r=2s\
-             &hide=latency:p99%20%C2%B7%20canary,requests:500&theme=light&kiosk=1\
+             &hide=latency:p99%20%C2%B7%20canary,requests:500\
+             &cmp=latency:ratio,requests:diff&theme=light&kiosk=1\
              &relay=https://relay.example:8443&judge=tol:10,min:30"
         );
         assert_eq!(parse(&query), view);
@@ -529,6 +588,41 @@ mod tests {
         assert!(
             notices[0].message.contains("judging with the defaults"),
             "{notices:?}"
+        );
+    }
+
+    #[test]
+    fn comparison_modes_are_read_per_chart_and_overlay_is_the_default() {
+        let view = parse("cmp=requests:diff,latency:ratio,tokens:overlay");
+        assert_eq!(view.compare_mode("requests"), Mode::Difference);
+        assert_eq!(view.compare_mode("latency"), Mode::Ratio);
+        assert_eq!(view.compare_mode("tokens"), Mode::Overlay);
+        assert_eq!(view.compare_mode("cost"), Mode::Overlay);
+        // Overlay is not written: charts in id order, defaults omitted.
+        assert_eq!(view.to_query(), "cmp=latency:ratio,requests:diff");
+        // A chart named twice takes its last mode.
+        assert_eq!(
+            parse("cmp=latency:diff,latency:ratio").compare,
+            [("latency".to_owned(), Mode::Ratio)]
+        );
+        let mut view = view;
+        view.set_compare("latency", Mode::Overlay);
+        view.set_compare("requests", Mode::Overlay);
+        assert_eq!(view, View::default());
+    }
+
+    #[test]
+    fn a_bad_comparison_is_noticed_and_the_chart_overlays() {
+        let (view, notices) = View::from_query("cmp=latency:difference,requests,sizes:ratio");
+        assert_eq!(view.compare_mode("latency"), Mode::Overlay);
+        assert_eq!(view.compare_mode("sizes"), Mode::Ratio);
+        let messages: Vec<&str> = notices.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "ignored cmp=\"latency:difference\": expected chart:diff, chart:ratio or chart:overlay; overlaying",
+                "ignored cmp=\"requests\": expected chart:diff, chart:ratio or chart:overlay; overlaying",
+            ]
         );
     }
 

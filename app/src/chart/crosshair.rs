@@ -59,7 +59,7 @@ fn at_crosshair(d: &ChartData, t: i64, unit: Unit, hidden: &Hidden) -> Option<Re
     let rows = d
         .shown(hidden)
         .map(|l| {
-            let value = unit.format(l.values[i]);
+            let value = d.mode.format(unit, l.values[i]);
             let value = if l.at_least[i] {
                 format!("≥ {value}")
             } else {

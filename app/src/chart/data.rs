@@ -1,7 +1,7 @@
 //! What a chart draws, as plain data: the panels build it, the canvas and
 //! the DOM layers over it only read it.
 
-pub use zai_dash_engine::units::Unit;
+pub use zai_dash_engine::{compare::Mode, units::Unit};
 
 /// One line of a chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +48,13 @@ pub struct ChartData {
     pub markers: Vec<Marker>,
     /// How far the crosshair may be from a point and still show it, ms.
     pub snap_ms: i64,
+    /// How the lines compare the variants: overlaid, or canary −
+    /// production or ÷ production (signed values, or `×`, around a
+    /// reference line).
+    pub mode: Mode,
+    /// Compared lines that draw nothing, and why (`500: production has no
+    /// data`): a line missing from the legend is explained, never a 0.
+    pub missing: Vec<String>,
 }
 
 impl ChartData {

@@ -65,7 +65,8 @@ pub fn draw(
     }
     let shown: Vec<_> = d.shown(hidden).collect();
     let values = plot::stacked(shown.iter().map(|l| (l.stack, l.values.as_slice())));
-    let (lo, hi) = plot::value_range(values.iter().flatten());
+    let reference = d.mode.reference();
+    let (lo, hi) = plot::value_range(values.iter().flatten().chain(&reference));
     let frame = Frame {
         ctx,
         w,
@@ -78,7 +79,10 @@ pub fn draw(
             r1: MARGIN_TOP,
         },
     };
-    let axis = value_grid(&frame, unit, palette);
+    let axis = value_grid(&frame, d, unit, palette);
+    if let Some(r) = reference {
+        reference_line(&frame, r, palette);
+    }
     time_axis(&frame, d, palette);
     lines(&frame, d, &shown, &values, palette);
     markers(&frame, d);
@@ -98,14 +102,15 @@ fn axis_style(ctx: &CanvasRenderingContext2d, palette: &Palette) {
 }
 
 /// Horizontal grid lines at round values, labelled on the left in one
-/// unit, which is written along the left edge; returns the labels.
-fn value_grid(f: &Frame, unit: Unit, palette: &Palette) -> AxisLabels {
+/// unit (as `d`'s comparison mode writes it), which is written along the
+/// left edge; returns the labels.
+fn value_grid(f: &Frame, d: &ChartData, unit: Unit, palette: &Palette) -> AxisLabels {
     let ctx = &f.ctx;
     axis_style(ctx, palette);
     ctx.set_text_align("right");
     ctx.set_text_baseline("middle");
     let ticks = plot::nice_ticks(f.y.d0, f.y.d1, 5);
-    let axis = unit.axis(&ticks);
+    let axis = d.mode.axis(unit, &ticks);
     for (tick, label) in ticks.iter().zip(&axis.ticks) {
         let py = f.y.px(*tick).round() + 0.5;
         ctx.begin_path();
@@ -121,6 +126,19 @@ fn value_grid(f: &Frame, unit: Unit, palette: &Palette) -> AxisLabels {
     let _ = ctx.fill_text(&axis.unit, 0.0, 0.0);
     ctx.restore();
     axis
+}
+
+/// Where compared variants agree (0 for a difference, 1.0 for a ratio): a
+/// full-width line in the label colour, over the grid and under the data.
+fn reference_line(f: &Frame, value: f64, palette: &Palette) {
+    let ctx = &f.ctx;
+    let py = f.y.px(value).round() + 0.5;
+    ctx.set_line_width(1.5);
+    ctx.set_stroke_style_str(&palette.muted);
+    ctx.begin_path();
+    ctx.move_to(MARGIN_LEFT, py);
+    ctx.line_to(f.w - MARGIN_RIGHT, py);
+    ctx.stroke();
 }
 
 /// Ticks and clock labels along the bottom, the outermost kept inside.

@@ -10,10 +10,12 @@
 //! One room per part: [`data`] (what a chart shows), [`draw`] (the canvas,
 //! a function per layer), [`area`] (pixels ↔ time), [`crosshair`] (the
 //! shared crosshair and the tooltip), [`zoom`] (drag to zoom, with a mouse
-//! or fingers), [`legend`] (hide and show lines) and [`summary`] (the
-//! chart in words, for screen readers).
+//! or fingers), [`legend`] (hide and show lines), [`compare`] (overlay,
+//! difference or ratio of the variants) and [`summary`] (the chart in
+//! words, for screen readers).
 
 pub mod area;
+pub mod compare;
 pub mod crosshair;
 pub mod data;
 pub mod draw;
@@ -26,6 +28,7 @@ use zai_dash_engine::plot;
 
 use self::{
     area::PlotArea,
+    compare::CompareControl,
     crosshair::{Crosshair, CrosshairLine, Pointer, Tooltip},
     data::{ChartData, Unit},
     legend::{Legend, hidden_lines},
@@ -45,7 +48,8 @@ pub fn Chart(
     id: &'static str,
     /// The panel's title, which names the chart for screen readers.
     title: &'static str,
-    /// What the values measure.
+    /// What the values measure (in overlay; a comparison's unit is the
+    /// mode's, `Mode::unit`).
     unit: Unit,
     /// The data; the chart redraws whenever it changes.
     #[prop(into)]
@@ -130,11 +134,12 @@ pub fn Chart(
 
     view! {
         <div class="chart" id=format!("chart-{id}")>
+            <CompareControl id=id data=data />
             <div class="plot">
                 <canvas
                     node_ref=area.canvas
                     role="img"
-                    aria-label=format!("{title} ({})", unit.name())
+                    aria-label=move || data.with(|d| format!("{title} ({})", d.mode.unit(unit).name()))
                     aria-describedby=format!("chart-{id}-summary")
                     // Vertical swipes still scroll the page; the rest is ours.
                     style:touch-action="pan-y"

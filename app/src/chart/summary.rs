@@ -26,8 +26,9 @@ pub fn Summary(
     let rows = move || {
         data.with(|d| {
             hidden.with(|h| {
+                let format = |v| d.mode.format(unit, v);
                 d.shown(h)
-                    .map(|l| (l.label.clone(), extremes(&l.values, &l.at_least, unit)))
+                    .map(|l| (l.label.clone(), extremes(&l.values, &l.at_least, format)))
                     .collect::<Vec<_>>()
             })
         })
@@ -41,7 +42,7 @@ pub fn Summary(
         <div class="visually-hidden">
         <table id=format!("chart-{id}-summary")>
             <caption>
-                {title} " in " {unit.name()} ", " {span}
+                {title} " in " {move || data.with(|d| d.mode.unit(unit).name())} ", " {span}
                 ": each line's latest, lowest and highest value"
             </caption>
             <thead>
@@ -74,18 +75,18 @@ pub fn Summary(
     }
 }
 
-/// The latest, lowest and highest of `values` (gaps skipped) as `unit`
+/// The latest, lowest and highest of `values` (gaps skipped) as `format`
 /// writes them, "—" when there is none; the latest says "≥" when it is
 /// only a floor.
-fn extremes(values: &[f64], at_least: &[bool], unit: Unit) -> [String; 3] {
+fn extremes(values: &[f64], at_least: &[bool], format: impl Fn(f64) -> String) -> [String; 3] {
     let present = || values.iter().zip(at_least).filter(|(v, _)| !v.is_nan());
     let latest = match present().next_back() {
-        Some((v, true)) => format!("≥ {}", unit.format(*v)),
-        Some((v, false)) => unit.format(*v),
-        None => unit.format(f64::NAN),
+        Some((v, true)) => format!("≥ {}", format(*v)),
+        Some((v, false)) => format(*v),
+        None => format(f64::NAN),
     };
     let (lowest, highest) = present().fold((f64::NAN, f64::NAN), |(lo, hi), (v, _)| {
         (lo.min(*v), hi.max(*v))
     });
-    [latest, unit.format(lowest), unit.format(highest)]
+    [latest, format(lowest), format(highest)]
 }

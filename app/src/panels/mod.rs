@@ -3,7 +3,9 @@
 //! for figures) and renders; none keeps state of its own.
 //!
 //! Both variants are overlaid on the same chart: production solid, canary
-//! dashed, labels suffixed with the variant when both are shown.
+//! dashed, labels suffixed with the variant when both are shown; or, by
+//! the chart's control (`cmp=` in the URL), compared as canary −
+//! production or canary ÷ production, one line per series.
 
 pub mod concurrency;
 pub mod cost;
@@ -23,6 +25,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use zai_dash_engine::{
     buffer::{Buffer, EventKind},
+    compare::Mode,
     series::{self, Cache, Grid, Series},
     snapshot::{MetricSnapshot, snapshot},
     units,
@@ -31,7 +34,7 @@ use zai_dash_engine::{
 
 use crate::{
     chart::{
-        Chart,
+        Chart, compare,
         data::{ChartData, Line, Marker, Unit},
     },
     state::{Dashboard, HistorySource, VariantState, short_id},
@@ -98,22 +101,24 @@ pub const CHARTS: [ChartSpec; 8] = [
     spec("sizes", Unit::Bytes, series::sizes, false),
 ];
 
-/// Notices `hide=` entries that name no chart, like any bad parameter
-/// (those naming an unknown line of a chart are its legend's to notice).
+/// Notices `hide=` and `cmp=` entries that name no chart, like any bad
+/// parameter (those naming an unknown line of a chart are its legend's to
+/// notice).
 pub fn notice_unknown_charts(dashboard: Dashboard) {
     let unknown: Vec<Notice> = dashboard.view.with_untracked(|v| {
-        v.hidden
+        let hidden = v.hidden.iter().map(|h| ("hide", h.clone()));
+        let compared = v
+            .compare
             .iter()
-            .filter(|h| {
-                let chart = h.split(':').next().unwrap_or_default();
-                !CHARTS.iter().any(|c| c.id == chart)
-            })
-            .map(|h| Notice {
-                key: "hide".to_owned(),
-                message: format!(
-                    "ignored hide=\"{h}\": no chart is called {}",
-                    h.split(':').next().unwrap_or_default()
-                ),
+            .map(|(chart, mode)| ("cmp", format!("{chart}:{}", mode.as_str())));
+        hidden
+            .chain(compared)
+            .filter_map(|(key, entry)| {
+                let chart = entry.split(':').next().unwrap_or_default();
+                (!CHARTS.iter().any(|c| c.id == chart)).then(|| Notice {
+                    key: key.to_owned(),
+                    message: format!("ignored {key}=\"{entry}\": no chart is called {chart}"),
+                })
             })
             .collect()
     });
@@ -164,19 +169,52 @@ pub fn chart_lines<'a>(
     cache
         .update(buffer, grid, spec.compute)
         .iter()
-        .filter(|s| s.values.iter().any(|v| !v.is_nan()))
-        .map(move |s| Line {
-            label: if both {
+        .filter(|s| has_data(s))
+        .map(move |s| {
+            let label = if both {
                 format!("{} · {name}", s.name)
             } else {
                 s.name.clone()
-            },
-            color: (style.color)(&s.name).to_owned(),
-            dashed: index > 0,
-            stack: (style.stacked && s.name != series::SERVER_ERRORS).then_some(index),
-            values: s.values.clone(),
-            at_least: s.at_least.clone(),
+            };
+            let stack = (style.stacked && s.name != series::SERVER_ERRORS).then_some(index);
+            line(style, label, s, index > 0, stack)
         })
+}
+
+/// Whether `s` has a value anywhere (a line of gaps is not drawn).
+fn has_data(s: &Series) -> bool {
+    s.values.iter().any(|v| !v.is_nan())
+}
+
+/// The chart line of series `s`, coloured by its name.
+fn line(style: Style, label: String, s: &Series, dashed: bool, stack: Option<usize>) -> Line {
+    Line {
+        label,
+        color: (style.color)(&s.name).to_owned(),
+        dashed,
+        stack,
+        values: s.values.clone(),
+        at_least: s.at_least.clone(),
+    }
+}
+
+/// The lines of `spec` compared in `mode` from production's and canary's
+/// series, one solid unstacked line per series, and why any draws nothing.
+fn compared_lines(
+    spec: &ChartSpec,
+    mode: Mode,
+    [production, canary]: &[Vec<Series>; 2],
+) -> (Vec<Line>, Vec<String>) {
+    let Some(compared) = zai_dash_engine::compare::compare(mode, production, canary) else {
+        return Default::default();
+    };
+    let lines = compared
+        .series
+        .iter()
+        .filter(|s| has_data(s))
+        .map(|s| line(spec.style, mode.label(&s.name), s, false, None))
+        .collect();
+    (lines, compared.missing)
 }
 
 /// A chart of `[start, end]` on `grid` with its `lines` and `markers`.
@@ -194,6 +232,7 @@ pub fn chart_frame(
         lines,
         markers,
         snap_ms: grid.step_ms,
+        ..ChartData::default()
     }
 }
 
@@ -239,6 +278,9 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
         let grid = grid(start, end, dashboard.resolution_ms(start) as i64);
         let shown = dashboard.shown();
         let both = shown.len() > 1;
+        let mode = compare::shown_mode(dashboard, spec.id);
+        // Production's and canary's series, when comparing.
+        let mut sides: [Vec<Series>; 2] = Default::default();
         let mut lines = Vec::new();
         let mut markers = Vec::new();
         for (i, variant) in shown.iter().enumerate() {
@@ -248,7 +290,13 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
                     #[cfg(feature = "test-hooks")]
                     crate::crash::test_hooks::panic_if_armed();
                     let cache = caches.entry(name.clone()).or_default();
-                    lines.extend(chart_lines(&spec, (i, &name, both), buffer, cache, &grid));
+                    if mode == Mode::Overlay {
+                        lines.extend(chart_lines(&spec, (i, &name, both), buffer, cache, &grid));
+                    } else if let Some(side) =
+                        ["production", "canary"].iter().position(|n| *n == name)
+                    {
+                        sides[side] = cache.update(buffer, &grid, spec.compute).to_vec();
+                    }
                 });
                 markers.extend(event_markers(&name, buffer, start, end));
             });
@@ -263,7 +311,13 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
             });
         }
         markers.extend(resolution_marker(dashboard, start, end));
-        chart_frame(start, end, &grid, lines, markers)
+        let (compared, missing) = compared_lines(&spec, mode, &sides);
+        lines.extend(compared);
+        ChartData {
+            mode,
+            missing,
+            ..chart_frame(start, end, &grid, lines, markers)
+        }
     })
 }
 
@@ -321,7 +375,8 @@ pub fn Panel(
     let dashboard = expect_context::<Dashboard>();
     let spec = chart(id);
     let data = chart_data(dashboard, spec);
-    let empty = move || data.with(|d| d.lines.is_empty());
+    // Compared lines that draw nothing say why under the chart's control.
+    let empty = move || data.with(|d| d.lines.is_empty() && d.missing.is_empty());
     view! {
         <section class="panel" id=format!("panel-{id}")>
             <h2>{title}</h2>
