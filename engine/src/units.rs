@@ -92,18 +92,20 @@ pub fn bytes(v: Option<f64>) -> String {
 /// a panel line up: hundredths of a cent below a dollar (token costs are
 /// tiny: `$0.0400`, `$0.0009`, and `<$0.0001` rather than a false zero),
 /// cents up to a thousand (`$12.35`), then a k/M suffix (`$1.23k`); a
-/// measured zero is `$0`.
+/// measured zero is `$0`. A negative amount (a saving, a difference) puts
+/// its sign before the dollar: `-$0.0400`.
 pub fn usd(v: Option<f64>) -> String {
-    match v {
-        None => NO_DATA.to_owned(),
-        Some(0.0) => "$0".to_owned(),
-        Some(v) if v.abs() < 0.000_05 => {
-            let sign = if v < 0.0 { "-" } else { "" };
-            format!("<{sign}$0.0001")
-        }
-        Some(v) if v.abs() < 0.999_95 => format!("${}", fixed(v, 4)),
-        Some(v) if v.abs() < 999.995 => format!("${}", fixed(v, 2)),
-        Some(v) => format!("${}", compact(v)),
+    let Some(v) = v else {
+        return NO_DATA.to_owned();
+    };
+    let sign = if v < 0.0 { "-" } else { "" };
+    let m = v.abs();
+    match m {
+        0.0 => "$0".to_owned(),
+        m if m < 0.000_05 => format!("<{sign}$0.0001"),
+        m if m < 0.999_95 => format!("{sign}${}", fixed(m, 4)),
+        m if m < 999.995 => format!("{sign}${}", fixed(m, 2)),
+        m => format!("{sign}${}", compact(m)),
     }
 }
 
@@ -418,6 +420,14 @@ mod tests {
         assert_eq!(count(None), NO_DATA);
         assert_eq!(rate(Some(0.0)), "0/s");
         assert_eq!(percent(Some(0.0)), "0.0%");
+    }
+
+    #[test]
+    fn a_negative_amount_of_dollars_puts_its_sign_first() {
+        assert_eq!(usd(Some(-0.04)), "-$0.0400");
+        assert_eq!(usd(Some(-12.345)), "-$12.35");
+        assert_eq!(usd(Some(-1234.0)), "-$1.23k");
+        assert_eq!(usd(Some(-0.00001)), "<-$0.0001");
     }
 
     #[test]
