@@ -324,7 +324,15 @@ pub fn chart_data(dashboard: Dashboard, spec: ChartSpec) -> Memo<ChartData> {
 /// Where history (a row per query step) gives way to live data (a row per
 /// poll) inside `[start, end]`, as a grey mark on the time axis.
 fn resolution_marker(dashboard: Dashboard, start: i64, end: i64) -> Option<Marker> {
-    let HistorySource::Loaded { to, step, tail, .. } = dashboard.history.get() else {
+    // An archived range is history alone: no live data follows it.
+    let HistorySource::Loaded {
+        to,
+        step,
+        tail,
+        live: true,
+        ..
+    } = dashboard.history.get()
+    else {
         return None;
     };
     // At the junction history is at its last stretch's step.
