@@ -26,6 +26,8 @@
 //! - [`series`]: the time series each panel draws, on an aligned grid.
 //! - [`snapshot`]: a variant's `MetricSnapshot` over a window of the buffer.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
+//! - [`distribution`]: the latency distribution over a window, per
+//!   bucket, and the mass that moved between canary and production.
 //! - [`economics`]: prompt-cache and cost economics of a snapshot, and its
 //!   burn to the end of the day and to each quota's end.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
@@ -39,6 +41,7 @@
 pub mod buffer;
 pub mod clock;
 pub mod datalink;
+pub mod distribution;
 pub mod economics;
 pub mod extract;
 pub mod format;
