@@ -377,7 +377,10 @@ mod tests {
     fn too_few_requests_are_not_enough_and_say_how_many() {
         let before = exposition(&[("0.1", 1), ("+Inf", 2)]);
         // One scrape: nothing counted yet.
-        assert_eq!(read(&[before.clone()]), Reading::NotEnough(None));
+        assert_eq!(
+            read(std::slice::from_ref(&before)),
+            Reading::NotEnough(None)
+        );
         // Unchanged: 0 requests, measured.
         assert_eq!(
             read(&[before.clone(), before.clone()]),
