@@ -16,8 +16,8 @@ use zai_dash_engine::{
 use super::{UNRELIABLE, WindowSnapshots, span::span_text};
 use crate::state::{Dashboard, VariantState};
 
-/// One shown variant's reading over the window; `None` when the window
-/// mixes a load-balanced URL's processes.
+/// One shown variant's reading over the window (`None`: the window mixes
+/// a load-balanced URL's processes, so its shares would be unreliable).
 #[derive(Clone, PartialEq)]
 struct Column {
     variant: VariantState,
@@ -82,7 +82,8 @@ pub fn DistributionPanel() -> impl IntoView {
         (columns, table)
     });
     // The text, redone when the data, its span or a variant's condition
-    // changes; the page is touched only when the text differs.
+    // changes, and so on the clock's tick (staleness follows it): a few
+    // string writes, and the page is touched only when the text differs.
     let html = Memo::new(move |_| {
         let (from, to) = dashboard.range();
         let range = dashboard.view.with(|v| v.range);
