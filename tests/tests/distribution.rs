@@ -80,7 +80,7 @@ async fn two_scrapes_give_the_hand_derived_shares_and_shift() {
     // cumulative 10, 24, 30, 36, 40, so on the shared bounds 10, 14, 12, 4
     // per bucket: 25 %, 35 %, 30 %, 10 % of 40.
     let canary = script(&["0.1", "0.25", "0.5", "1", "+Inf"], &[10, 24, 30, 36, 40]);
-    let (server, _upstreams) =
+    let (server, mut upstreams) =
         Server::scripted(&[("production", production), ("canary", canary)]).await;
     let browser = Browser::open(&server).await;
 
@@ -124,6 +124,25 @@ async fn two_scrapes_give_the_hand_derived_shares_and_shift() {
         .await
         .expect("a caption");
     assert!(caption.contains("moved against production"), "{caption}");
+    // A canary that goes down keeps its shares, greyed as down.
+    upstreams[1].stop();
+    browser.wait_for_down("canary").await;
+    wait_for("the canary's shares marked down", || async {
+        let conditions = browser
+            .eval(
+                "return [...document.querySelectorAll('.dist-share[data-variant=canary]')]
+                    .map(td => td.dataset.condition + ' ' + td.innerText.trim());",
+                vec![],
+            )
+            .await?;
+        let want = serde_json::json!(["down 25.0%", "down 35.0%", "down 30.0%", "down 10.0%"]);
+        if conditions == want {
+            Ok(())
+        } else {
+            Err(format!("{conditions:?}"))
+        }
+    })
+    .await;
     browser
         .eval(
             "document.getElementById('panel-distribution').scrollIntoView();",

@@ -152,12 +152,14 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
         h.push_str(", and the points canary moved against production");
     }
     h.push_str("</caption><thead><tr><th scope=\"col\">bucket</th>");
-    for c in columns {
+    for (c, condition) in columns.iter().zip(conditions) {
         push(
             h,
             &[
                 "<th scope=\"col\" data-variant=\"",
                 &c.name,
+                "\" data-condition=\"",
+                condition,
                 "\">",
                 &c.name,
                 "</th>",
