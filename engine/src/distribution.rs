@@ -241,9 +241,15 @@ fn shift(bounds: &[f64], [p, c]: &[Option<Vec<f64>>; 2]) -> Option<Shift> {
 impl Table {
     /// The one line someone deciding on promotion reads: how many more
     /// points of canary's requests than production's took longer than
-    /// the bound where they differ most, and on which buckets.
+    /// the bound where they differ most, and on which buckets; `None`
+    /// without two variants to compare.
     pub fn summary(&self) -> Option<String> {
-        let s = self.shift?;
+        let Some(s) = self.shift else {
+            // Bounds were merged, so both variants are here, but they
+            // share no finite bound: only their totals compare.
+            return (self.merged > 0)
+                .then(|| "canary and production share no bucket bound to compare".to_owned());
+        };
         let points = s.points();
         let mut text = if units::fixed(points.abs(), 1) == "0.0" {
             "canary's requests fall in the same buckets as production's".to_owned()
@@ -474,6 +480,19 @@ mod tests {
             t.summary().unwrap(),
             "25.0 pp more of canary's requests take over 500 ms: 50.0% against production's 25.0% \
              (on the 4 bounds both have; 2 merged)"
+        );
+    }
+
+    #[test]
+    fn histograms_sharing_no_finite_bound_say_so() {
+        let p = increased(&["0.1", "+Inf"], &[10, 20]);
+        let c = increased(&["0.2", "+Inf"], &[10, 20]);
+        let t = table(Some(&p), Some(&c));
+        assert_eq!((t.merged, t.rows.len()), (2, 1));
+        assert_eq!(t.rows[0].label, "all");
+        assert_eq!(
+            t.summary().unwrap(),
+            "canary and production share no bucket bound to compare"
         );
     }
 
