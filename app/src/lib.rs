@@ -47,6 +47,7 @@ use crate::{
         WindowSnapshots,
         concurrency::ConcurrencyPanel,
         cost::CostPanel,
+        distribution::DistributionPanel,
         economics::EconomicsPanel,
         errors::ErrorsPanel,
         latency::LatencyPanel,
@@ -126,6 +127,7 @@ fn Body() -> impl IntoView {
         <div class="panels">
             <RequestsPanel />
             <LatencyPanel />
+            <DistributionPanel />
             <TokensPanel />
             <CostPanel />
             <ConcurrencyPanel />

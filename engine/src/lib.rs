@@ -28,6 +28,8 @@
 //! - [`compare`]: canary against production on a chart: their
 //!   difference or ratio per series, gaps where either has no value.
 //! - [`plot`]: chart geometry: scales, ticks, decimation to pixels.
+//! - [`distribution`]: the latency distribution over a window, per
+//!   bucket, and the mass that moved between canary and production.
 //! - [`economics`]: prompt-cache and cost economics of a snapshot, and its
 //!   burn to the end of the day and to each quota's end.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
@@ -42,6 +44,7 @@ pub mod buffer;
 pub mod clock;
 pub mod compare;
 pub mod datalink;
+pub mod distribution;
 pub mod economics;
 pub mod extract;
 pub mod format;

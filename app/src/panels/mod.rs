@@ -9,6 +9,7 @@
 
 pub mod concurrency;
 pub mod cost;
+pub mod distribution;
 pub mod economics;
 pub mod errors;
 pub mod latency;
