@@ -343,8 +343,9 @@ fn read_values(rest: &str) -> Option<Vec<f64>> {
     Some(values)
 }
 
-/// A slot as one word, e.g. `requests/200`, `tokens/input`, or
-/// `duration/le3fe0000000000000` (the bucket bound's bits: 0.5).
+/// A slot as one word, e.g. `requests/200`, `tokens/input/glm-4.7`,
+/// `tokens/input` (no model label, as every link before models were kept
+/// reads), or `duration/le3fe0000000000000` (the bucket bound's bits: 0.5).
 fn slot_name(slot: &Slot) -> String {
     let hist = |h: &Histogram| match h {
         Histogram::Duration => "duration",
@@ -356,8 +357,8 @@ fn slot_name(slot: &Slot) -> String {
         Slot::Hist(h, HistPart::Bucket(le)) => format!("{}/le{le:x}", hist(h)),
         Slot::Hist(h, HistPart::Sum) => format!("{}/sum", hist(h)),
         Slot::Hist(h, HistPart::Count) => format!("{}/count", hist(h)),
-        Slot::Tokens(d) => format!("tokens/{}", d.label()),
-        Slot::Cost(d) => format!("cost/{}", d.label()),
+        Slot::Tokens(d, model) => format!("tokens/{}", by_model(*d, model)),
+        Slot::Cost(d, model) => format!("cost/{}", by_model(*d, model)),
         Slot::UpstreamErrors(e) => format!("upstream_errors/{}", escape(e)),
         Slot::Retries(r) => format!("retries/{}", escape(r)),
         Slot::Adjustments(a) => format!("adjustments/{}", escape(a)),
@@ -373,10 +374,24 @@ fn slot_name(slot: &Slot) -> String {
     }
 }
 
+/// A direction and a model as `input/glm-4.7`, or `input` for no model.
+fn by_model(d: Direction, model: &str) -> String {
+    if model.is_empty() {
+        d.label().to_owned()
+    } else {
+        format!("{}/{}", d.label(), escape(model))
+    }
+}
+
 /// The inverse of [`slot_name`].
 fn parse_slot(word: &str) -> Option<Slot> {
     let (kind, arg) = word.split_once('/').unwrap_or((word, ""));
-    let direction = || Direction::ALL.into_iter().find(|d| d.label() == arg);
+    // `input/glm-4.7` or `input`: the inverse of `by_model`.
+    let by_model = |slot: fn(Direction, Box<str>) -> Slot| {
+        let (d, model) = arg.split_once('/').unwrap_or((arg, ""));
+        let d = Direction::ALL.into_iter().find(|x| x.label() == d)?;
+        Some(slot(d, unescape(model)?.into()))
+    };
     let window = || QuotaWindow::ALL.into_iter().find(|w| w.label() == arg);
     let text = || unescape(arg).map(Into::into);
     let hist = |h| {
@@ -392,8 +407,8 @@ fn parse_slot(word: &str) -> Option<Slot> {
         "duration" => hist(Histogram::Duration),
         "request_size" => hist(Histogram::RequestSize),
         "response_size" => hist(Histogram::ResponseSize),
-        "tokens" => direction().map(Slot::Tokens),
-        "cost" => direction().map(Slot::Cost),
+        "tokens" => by_model(Slot::Tokens),
+        "cost" => by_model(Slot::Cost),
         "upstream_errors" => text().map(Slot::UpstreamErrors),
         "retries" => text().map(Slot::Retries),
         "adjustments" => text().map(Slot::Adjustments),
@@ -438,4 +453,26 @@ fn unescape(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_and_cost_slots_name_their_model_and_old_names_read_as_no_model() {
+        let slot = Slot::Tokens(Direction::CacheRead, "glm-4.7".into());
+        assert_eq!(slot_name(&slot), "tokens/cache_read/glm-4.7");
+        assert_eq!(parse_slot("tokens/cache_read/glm-4.7"), Some(slot));
+        // A model with a slash stays one word.
+        let slot = Slot::Cost(Direction::Input, "zai/glm 4".into());
+        assert_eq!(slot_name(&slot), "cost/input/zai%2Fglm%204");
+        assert_eq!(parse_slot(&slot_name(&slot)), Some(slot));
+        // Links written before models were kept: no model.
+        let old = Slot::Tokens(Direction::Input, "".into());
+        assert_eq!(parse_slot("tokens/input"), Some(old.clone()));
+        assert_eq!(slot_name(&old), "tokens/input");
+        assert_eq!(parse_slot("cost/sideways"), None);
+        assert_eq!(parse_slot("tokens/input/%zz"), None);
+    }
 }

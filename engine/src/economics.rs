@@ -1,6 +1,10 @@
 //! Prompt-cache and cost economics of a variant over a window, and its burn:
 //! what it will spend by the end of the day and when its quotas run out.
 //!
+//! Dollars come from the proxy's own `zai_proxy_estimated_cost_usd_total`
+//! when the variant exports it, else from the user's [`PriceTable`]
+//! ([`priced`]), and the cache figures are also given per model.
+//!
 //! Every figure is an `Option` (or a [`Runway`]): too little data, a family
 //! the proxy does not send, or a zero denominator is `None`, never `0`.
 //! Rates here are exact increases over the seconds the window's data spans
@@ -9,7 +13,8 @@
 
 use crate::{
     buffer::Window,
-    extract::{QuotaWindow, Slot},
+    extract::{Direction, Family, QuotaWindow, Slot},
+    prices::PriceTable,
     snapshot::MetricSnapshot,
 };
 
@@ -110,15 +115,16 @@ pub fn canary_daily_difference(
 pub struct DayBurn {
     /// Tokens of every direction from now to the end of the day.
     pub tokens: f64,
-    /// Estimated USD from now to the end of the day.
-    pub usd: f64,
+    /// Estimated USD from now to the end of the day; `None` without
+    /// prices (the tokens are known all the same).
+    pub usd: Option<f64>,
     /// Seconds from now to the end of the day.
     pub seconds_left: f64,
 }
 
 /// [`DayBurn`] from `now_s` to `day_end_s` (Unix seconds; the local day's
-/// end, passed in so this stays pure); `None` without two rows of tokens
-/// and cost, or past the day's end.
+/// end, passed in so this stays pure); `None` without two rows of tokens,
+/// or past the day's end.
 pub fn burn_to_day_end(s: &MetricSnapshot, now_s: f64, day_end_s: f64) -> Option<DayBurn> {
     let seconds_left = day_end_s - now_s;
     if seconds_left <= 0.0 {
@@ -127,9 +133,160 @@ pub fn burn_to_day_end(s: &MetricSnapshot, now_s: f64, day_end_s: f64) -> Option
     let tokens = s.tokens_input? + s.tokens_output? + s.tokens_cache_read? + s.tokens_cache_write?;
     Some(DayBurn {
         tokens: per_second(Some(tokens), s)? * seconds_left,
-        usd: per_second(s.estimated_cost_usd_total, s)? * seconds_left,
+        usd: per_second(s.estimated_cost_usd_total, s).map(|r| r * seconds_left),
         seconds_left,
     })
+}
+
+/// Where a variant's dollar figures come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PriceSource {
+    /// The proxy's own `zai_proxy_estimated_cost_usd_total`, which always
+    /// wins over a price table.
+    Proxy,
+    /// The user's price table: the proxy exports no cost.
+    Table,
+    /// Neither: no cost exported, and the table lacks these directions of
+    /// which there are tokens (none listed: nothing to price yet).
+    Unpriced(Vec<Direction>),
+}
+
+/// One model's tokens and USD over a window, as a snapshot holding only
+/// those fields (every other is `None`), so the cache and cost figures
+/// above apply to it unchanged. Requests carry no model label, so its
+/// per-request figures are `None`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelUsage {
+    /// The `model` label (empty for series without one).
+    pub model: Box<str>,
+    /// Its tokens and USD per direction, and their USD total.
+    pub usage: MetricSnapshot,
+}
+
+/// A variant's economics over a window: its snapshot with the dollar
+/// figures from [`Priced::source`], and the same per model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Priced {
+    /// The window's snapshot, its `estimated_cost_usd_*` from the source.
+    pub snapshot: MetricSnapshot,
+    /// Where the dollars come from.
+    pub source: PriceSource,
+    /// Per model, by name.
+    pub models: Vec<ModelUsage>,
+}
+
+/// A snapshot's tokens per direction, in [`Direction::ALL`] order.
+fn tokens(s: &MetricSnapshot) -> [Option<f64>; 4] {
+    [
+        s.tokens_input,
+        s.tokens_output,
+        s.tokens_cache_read,
+        s.tokens_cache_write,
+    ]
+}
+
+/// A snapshot's USD per direction, in [`Direction::ALL`] order.
+fn costs(s: &MetricSnapshot) -> [Option<f64>; 4] {
+    [
+        s.estimated_cost_usd_input,
+        s.estimated_cost_usd_output,
+        s.estimated_cost_usd_cache_read,
+        s.estimated_cost_usd_cache_write,
+    ]
+}
+
+/// Sets a snapshot's USD per direction (in [`Direction::ALL`] order) and
+/// their total, `None` unless every direction is priced.
+fn set_costs(s: &mut MetricSnapshot, costs: [Option<f64>; 4]) {
+    [
+        s.estimated_cost_usd_input,
+        s.estimated_cost_usd_output,
+        s.estimated_cost_usd_cache_read,
+        s.estimated_cost_usd_cache_write,
+    ] = costs;
+    s.estimated_cost_usd_total = costs.into_iter().sum();
+}
+
+/// `snapshot` (the variant's, over `window`) priced, with the same per
+/// model: the proxy's cost when the window has it; else, with a `table`,
+/// each model's tokens at its prices (a direction without tokens costs
+/// nothing, priced or not; one with tokens and no price leaves its cost
+/// and the total unknown); else no dollars at all. A model's direction
+/// without a series is a measured 0 where its family was watched, as in
+/// the snapshot.
+pub fn priced(snapshot: &MetricSnapshot, window: &Window<'_>, table: &PriceTable) -> Priced {
+    let mut names: Vec<&str> = Vec::new();
+    for slot in window.slots(|s| matches!(s, Slot::Tokens(..))) {
+        if let Slot::Tokens(_, model) = slot
+            && !names.contains(&&**model)
+        {
+            names.push(model);
+        }
+    }
+    crate::sort_short_by(&mut names, |a, b| a < b);
+    let proxy = window.has_family(Family::Cost);
+    let total = |slot: Slot| window.or_watched_zero(Family::of(&slot), window.total(&slot));
+    let mut missing: Vec<Direction> = Vec::new();
+    let models: Vec<ModelUsage> = names
+        .into_iter()
+        .map(|model| {
+            let mut usage = MetricSnapshot::default();
+            [
+                usage.tokens_input,
+                usage.tokens_output,
+                usage.tokens_cache_read,
+                usage.tokens_cache_write,
+            ] = Direction::ALL.map(|d| total(Slot::Tokens(d, model.into())));
+            let mut costs = [None; 4];
+            for ((d, t), cost) in Direction::ALL
+                .into_iter()
+                .zip(tokens(&usage))
+                .zip(&mut costs)
+            {
+                *cost = if proxy {
+                    total(Slot::Cost(d, model.into()))
+                } else {
+                    match (t, table.usd_per_token(model, d)) {
+                        (Some(t), Some(price)) => Some(t * price),
+                        (Some(t), None) if t == 0.0 && !table.is_empty() => Some(0.0),
+                        (Some(t), None) if t > 0.0 && !missing.contains(&d) => {
+                            missing.push(d);
+                            None
+                        }
+                        _ => None,
+                    }
+                };
+            }
+            set_costs(&mut usage, costs);
+            ModelUsage {
+                model: model.into(),
+                usage,
+            }
+        })
+        .collect();
+    let mut snapshot = snapshot.clone();
+    let source = if proxy {
+        PriceSource::Proxy
+    } else {
+        // Per direction, the sum over models; no model at all is nothing
+        // known, not $0.
+        let per_model = |i: usize| {
+            let each = models.iter().map(|m| costs(&m.usage)[i]);
+            (!models.is_empty()).then(|| each.sum()).flatten()
+        };
+        set_costs(&mut snapshot, [0, 1, 2, 3].map(per_model));
+        if missing.is_empty() && !table.is_empty() {
+            PriceSource::Table
+        } else {
+            crate::sort_short_by(&mut missing, |a, b| a < b);
+            PriceSource::Unpriced(missing)
+        }
+    };
+    Priced {
+        snapshot,
+        source,
+        models,
+    }
 }
 
 /// When a quota runs out at the window's burn.
@@ -282,7 +439,14 @@ mod tests {
         // 9 500 tokens and $0.00635 in 50 s; 1 000 s left.
         let burn = burn_to_day_end(&snap(), 10_000.0, 11_000.0).expect("a burn");
         assert!(close(Some(burn.tokens), 190_000.0));
-        assert!(close(Some(burn.usd), 0.127));
+        assert!(close(burn.usd, 0.127));
+        let unpriced = MetricSnapshot {
+            estimated_cost_usd_total: None,
+            ..snap()
+        };
+        let burn = burn_to_day_end(&unpriced, 10_000.0, 11_000.0).expect("tokens");
+        assert!(close(Some(burn.tokens), 190_000.0));
+        assert_eq!(burn.usd, None, "no prices is not $0");
         assert_eq!(burn.seconds_left, 1_000.0);
         assert_eq!(burn_to_day_end(&snap(), 11_000.0, 11_000.0), None);
         let one_row = MetricSnapshot {
@@ -290,6 +454,134 @@ mod tests {
             ..snap()
         };
         assert_eq!(burn_to_day_end(&one_row, 0.0, 1.0), None);
+    }
+
+    /// Two scrapes 50 s apart of models `a` and `b`: from the first to the
+    /// second, `a` takes 2 000 input, 500 output, 6 000 cache-read and
+    /// 1 000 cache-write tokens (as [`snap`]), `b` 1 000 input and 1 000
+    /// output tokens and has no cache series. With `cost`, the proxy
+    /// prices them: `a` as [`snap`], `b` $0.001 input and $0.004 output.
+    fn two_models(cost: bool) -> Buffer {
+        let scrape = |k: f64| {
+            let mut text = String::from("# TYPE zai_proxy_tokens_total counter\n");
+            let series = [
+                ("a", "input", 2_000.0, 0.002),
+                ("a", "output", 500.0, 0.0025),
+                ("a", "cache_read", 6_000.0, 0.0006),
+                ("a", "cache_write", 1_000.0, 0.00125),
+                ("b", "input", 1_000.0, 0.001),
+                ("b", "output", 1_000.0, 0.004),
+            ];
+            for (model, d, tokens, _) in series {
+                let v = 100.0 + k * tokens;
+                text +=
+                    &format!("zai_proxy_tokens_total{{direction=\"{d}\",model=\"{model}\"}} {v}\n");
+            }
+            if cost {
+                text += "# TYPE zai_proxy_estimated_cost_usd_total counter\n";
+                for (model, d, _, usd) in series {
+                    let v = 1.0 + k * usd;
+                    text += &format!(
+                        "zai_proxy_estimated_cost_usd_total{{direction=\"{d}\",model=\"{model}\"}} {v}\n"
+                    );
+                }
+            }
+            text
+        };
+        let mut buffer = Buffer::default();
+        buffer.push(1_000_000, &parse(&scrape(0.0))).unwrap();
+        buffer.push(1_050_000, &parse(&scrape(1.0))).unwrap();
+        buffer
+    }
+
+    fn priced_over(buffer: &Buffer, table: &str) -> Priced {
+        let w = buffer.window(1_000_000, 1_050_000);
+        let s = crate::snapshot::snapshot("v", &w);
+        priced(&s, &w, &table.parse().unwrap())
+    }
+
+    #[test]
+    fn each_model_has_its_own_cache_figures_at_the_proxy_cost() {
+        let buffer = two_models(true);
+        // The proxy's cost wins over any table.
+        let p = priced_over(&buffer, "input:1000");
+        assert_eq!(p.source, PriceSource::Proxy);
+        let names: Vec<&str> = p.models.iter().map(|m| &*m.model).collect();
+        assert_eq!(names, ["a", "b"]);
+        let (a, b) = (&p.models[0].usage, &p.models[1].usage);
+        // a: as `snap`: 2/3, 6×, $0.00515 saved, $0.00635 × 1 000 / 500.
+        assert!(close(cache_hit_ratio(a), 2.0 / 3.0));
+        assert_eq!(reads_per_write(a), Some(6.0));
+        assert!(close(cache_savings_usd(a), 0.00515));
+        assert!(close(cost_per_1k_output(a), 0.0127));
+        // b: no cache series, but the family was watched: 0 of 1 000
+        // prompt tokens hit, no writes to read per, $0 saved; $0.005 ×
+        // 1 000 / 1 000 output tokens.
+        assert_eq!(cache_hit_ratio(b), Some(0.0));
+        assert_eq!(reads_per_write(b), None);
+        assert_eq!(cache_savings_usd(b), Some(0.0));
+        assert!(close(cost_per_1k_output(b), 0.005));
+        // Requests carry no model.
+        assert_eq!(cost_per_request(a), None);
+        // The variant's snapshot is the window's, untouched.
+        let w = buffer.window(1_000_000, 1_050_000);
+        assert_eq!(p.snapshot, crate::snapshot::snapshot("v", &w));
+        assert!(close(p.snapshot.estimated_cost_usd_total, 0.01135));
+    }
+
+    #[test]
+    fn without_a_proxy_cost_the_table_prices_each_model() {
+        let buffer = two_models(false);
+        let p = priced_over(
+            &buffer,
+            "input:1,output:5,cache_read:0.1,cache_write:1.25,b/output:4",
+        );
+        assert_eq!(p.source, PriceSource::Table);
+        // a at $1, $5, $0.1 and $1.25 per million: $0.002 + $0.0025 +
+        // $0.0006 + $0.00125 = $0.00635 (`snap`'s cost, so its savings).
+        let a = &p.models[0].usage;
+        assert!(close(a.estimated_cost_usd_total, 0.00635));
+        assert!(close(cache_savings_usd(a), 0.00515));
+        // b's output at its own $4: 1 000 × $1/M + 1 000 × $4/M = $0.005;
+        // its cache directions have no tokens: $0.
+        let b = &p.models[1].usage;
+        assert!(close(b.estimated_cost_usd_output, 0.004));
+        assert_eq!(b.estimated_cost_usd_cache_read, Some(0.0));
+        assert!(close(b.estimated_cost_usd_total, 0.005));
+        // The variant: per direction the sum over models.
+        let s = &p.snapshot;
+        assert!(close(s.estimated_cost_usd_input, 0.003));
+        assert!(close(s.estimated_cost_usd_output, 0.0065));
+        assert!(close(s.estimated_cost_usd_total, 0.01135));
+        // $0.01135 × 1 000 / 1 500 output tokens.
+        assert!(close(cost_per_1k_output(s), 0.01135 / 1.5));
+    }
+
+    #[test]
+    fn a_partial_or_empty_table_leaves_the_unpriced_directions_unknown() {
+        let buffer = two_models(false);
+        let p = priced_over(&buffer, "input:1");
+        assert_eq!(
+            p.source,
+            PriceSource::Unpriced(vec![
+                Direction::Output,
+                Direction::CacheRead,
+                Direction::CacheWrite
+            ])
+        );
+        assert!(close(p.snapshot.estimated_cost_usd_input, 0.003));
+        assert_eq!(p.snapshot.estimated_cost_usd_output, None);
+        assert_eq!(p.snapshot.estimated_cost_usd_total, None, "not partial");
+        let p = priced_over(&buffer, "");
+        assert_eq!(p.source, PriceSource::Unpriced(Direction::ALL.to_vec()));
+        assert_eq!(p.snapshot.estimated_cost_usd_input, None);
+        assert_eq!(p.models[1].usage.estimated_cost_usd_cache_read, None);
+        // One row: no tokens yet, so nothing to price and no dollars.
+        let w = buffer.window(1_000_000, 1_000_000);
+        let s = crate::snapshot::snapshot("v", &w);
+        let p = priced(&s, &w, &"input:1".parse().unwrap());
+        assert_eq!(p.source, PriceSource::Table);
+        assert_eq!(p.snapshot.estimated_cost_usd_total, None);
     }
 
     fn quota(five_hour: f64, weekly: f64, weekly_reset: f64) -> String {

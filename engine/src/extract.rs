@@ -107,10 +107,14 @@ pub enum Slot {
     Requests(Box<str>),
     /// A part of one histogram, summed over all its series.
     Hist(Histogram, HistPart),
-    /// `zai_proxy_tokens_total` for one direction (all models and tiers).
-    Tokens(Direction),
-    /// `zai_proxy_estimated_cost_usd_total` for one direction, in USD.
-    Cost(Direction),
+    /// `zai_proxy_tokens_total` for one direction and `model` (empty when
+    /// the series has none), summed over pricing tiers. A variant's tokens
+    /// of a direction are the sum over models ([`Slot::is_tokens`]), so one
+    /// model costs one column per direction, as before models were kept.
+    Tokens(Direction, Box<str>),
+    /// `zai_proxy_estimated_cost_usd_total` for one direction and model, in
+    /// USD, summed over pricing tiers (see [`Slot::is_cost`]).
+    Cost(Direction, Box<str>),
     /// `zai_proxy_upstream_errors_total` for one `error_type`.
     UpstreamErrors(Box<str>),
     /// `zai_proxy_retry_attempts_total` for one `reason`; actual retries
@@ -139,6 +143,17 @@ pub enum Slot {
 }
 
 impl Slot {
+    /// Whether the slot counts tokens of direction `d`, of any model: what
+    /// a window sums for a variant's tokens of that direction.
+    pub fn is_tokens(&self, d: Direction) -> bool {
+        matches!(self, Slot::Tokens(x, _) if *x == d)
+    }
+
+    /// Whether the slot is the estimated USD of direction `d`, of any model.
+    pub fn is_cost(&self, d: Direction) -> bool {
+        matches!(self, Slot::Cost(x, _) if *x == d)
+    }
+
     /// Whether the slot is a stitched counter (else a gauge).
     pub fn is_counter(&self) -> bool {
         !matches!(
@@ -200,8 +215,8 @@ impl Family {
             Slot::Hist(Histogram::Duration, _) => Family::Duration,
             Slot::Hist(Histogram::RequestSize, _) => Family::RequestSize,
             Slot::Hist(Histogram::ResponseSize, _) => Family::ResponseSize,
-            Slot::Tokens(_) => Family::Tokens,
-            Slot::Cost(_) => Family::Cost,
+            Slot::Tokens(..) => Family::Tokens,
+            Slot::Cost(..) => Family::Cost,
             Slot::UpstreamErrors(_) => Family::UpstreamErrors,
             Slot::Retries(_) => Family::Retries,
             Slot::Adjustments(_) => Family::Adjustments,
@@ -562,11 +577,17 @@ fn classify(sample: &Sample<'_>) -> Option<Destination> {
         "requests_total" => (Slot::Requests(label("status_code")?), Family::Requests),
         "tokens_total" => {
             let d = Direction::from_label(&sample.labels.get("direction")?)?;
-            (Slot::Tokens(d), Family::Tokens)
+            (
+                Slot::Tokens(d, label("model").unwrap_or_default()),
+                Family::Tokens,
+            )
         }
         "estimated_cost_usd_total" => {
             let d = Direction::from_label(&sample.labels.get("direction")?)?;
-            (Slot::Cost(d), Family::Cost)
+            (
+                Slot::Cost(d, label("model").unwrap_or_default()),
+                Family::Cost,
+            )
         }
         "upstream_errors_total" => (
             Slot::UpstreamErrors(label("error_type")?),

@@ -32,6 +32,8 @@
 //!   bucket, and the mass that moved between canary and production.
 //! - [`economics`]: prompt-cache and cost economics of a snapshot, and its
 //!   burn to the end of the day and to each quota's end.
+//! - [`prices`]: the token price table kept in the URL, for a proxy that
+//!   exports no estimated cost.
 //! - [`units`]: how those numbers read on screen ("no data" is never 0).
 //! - [`judge`]: the canary verdict (Kayenta's Mann–Whitney judge) over
 //!   per-interval samples of the buffer, and its settings string.
@@ -52,6 +54,7 @@ pub mod history;
 pub mod judge;
 pub mod parse;
 pub mod plot;
+pub mod prices;
 pub mod promql;
 pub mod series;
 pub mod snapshot;

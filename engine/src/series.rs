@@ -176,7 +176,7 @@ pub fn token_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
         .into_iter()
         .map(|d| {
             line(direction_name(d), buffer, grid, |w| {
-                w.rate(&Slot::Tokens(d))
+                w.sum_rate(|s| s.is_tokens(d))
             })
         })
         .collect()
@@ -189,12 +189,12 @@ pub fn cost_rates(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
         .into_iter()
         .map(|d| {
             line(direction_name(d), buffer, grid, |w| {
-                per_hour(w.rate(&Slot::Cost(d)))
+                per_hour(w.sum_rate(|s| s.is_cost(d)))
             })
         })
         .collect();
     out.push(line("total", buffer, grid, |w| {
-        per_hour(w.sum_rate(|s| matches!(s, Slot::Cost(_))))
+        per_hour(w.sum_rate(|s| matches!(s, Slot::Cost(..))))
     }));
     out
 }

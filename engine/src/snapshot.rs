@@ -198,9 +198,9 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
     // rows with a restart between them (what happened before the restart
     // is unknown) stays `None`.
     let counter = |family: Family, v: Option<f64>| window.or_watched_zero(family, v);
-    let tokens = |d| counter(Family::Tokens, window.total(&Slot::Tokens(d)));
-    let cost = |d| counter(Family::Cost, window.total(&Slot::Cost(d)));
-    let token_rate = |d| counter(Family::Tokens, window.rate(&Slot::Tokens(d)));
+    let tokens = |d| counter(Family::Tokens, window.sum_total(|s| s.is_tokens(d)));
+    let cost = |d| counter(Family::Cost, window.sum_total(|s| s.is_cost(d)));
+    let token_rate = |d| counter(Family::Tokens, window.sum_rate(|s| s.is_tokens(d)));
     let requests = |class| counter(Family::Requests, window.sum_total(|s| code_class(s, class)));
     let ms = |v: Option<f64>| v.map(|s| s * 1000.0);
     let retry = Slot::Retries("retry".into());
@@ -255,7 +255,7 @@ pub fn snapshot(variant: &str, window: &Window<'_>) -> MetricSnapshot {
         estimated_cost_usd_cache_write: cost(Direction::CacheWrite),
         estimated_cost_usd_total: counter(
             Family::Cost,
-            window.sum_total(|s| matches!(s, Slot::Cost(_))),
+            window.sum_total(|s| matches!(s, Slot::Cost(..))),
         ),
         concurrent_requests: window.latest(&Slot::Concurrent),
         max_workers: window.latest(&Slot::MaxWorkers),

@@ -20,11 +20,12 @@
 //! | `kiosk` | `1` hides the controls | `kiosk=1` | off |
 //! | `relay` | base URL of a relay on another origin | `relay=https://relay.example` | same origin |
 //! | `judge` | the canary judge's settings ([`crate::judge::settings`]) | `judge=tol:10,min:30` | Kayenta's |
+//! | `prices` | USD per million tokens, `[model/]direction:price` comma-separated ([`crate::prices`]), for a proxy that exports no cost | `prices=input:0.6,output:2.2,glm-4.5-air/output:1.1` | none |
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::{compare::Mode, judge::Settings, units::parse_duration_ms};
+use crate::{compare::Mode, judge::Settings, prices::PriceTable, units::parse_duration_ms};
 
 /// Shortest and longest live window: the buffer keeps 24 hours.
 pub const MIN_WINDOW_MS: i64 = 60_000;
@@ -134,6 +135,10 @@ pub struct View {
     /// [`crate::judge::Settings`]), so a shared link recomputes the same
     /// verdict; `None` for the defaults.
     pub judge: Option<String>,
+    /// The token price table as the link wrote it (valid: see
+    /// [`crate::prices`]), used where a variant exports no cost; `None`
+    /// for no table.
+    pub prices: Option<String>,
 }
 
 /// The default live window.
@@ -151,6 +156,7 @@ impl Default for View {
             kiosk: false,
             relay: None,
             judge: None,
+            prices: None,
         }
     }
 }
@@ -279,6 +285,12 @@ impl View {
                 Err(e) => bad("judge", judge, &format!("{e}; judging with the defaults")),
             }
         }
+        if let Some(prices) = get("prices") {
+            match prices.parse::<PriceTable>() {
+                Ok(table) => view.prices = (!table.is_empty()).then(|| prices.to_owned()),
+                Err(e) => bad("prices", prices, &format!("{e}; no price table")),
+            }
+        }
         if let Some(relay) = get("relay") {
             match parse_relay(relay) {
                 Some(url) => view.relay = Some(url),
@@ -341,6 +353,9 @@ impl View {
         }
         if let Some(judge) = &self.judge {
             put("judge", judge);
+        }
+        if let Some(prices) = &self.prices {
+            put("prices", prices);
         }
         out
     }
@@ -504,6 +519,7 @@ mod tests {
             kiosk: true,
             relay: Some("https://relay.example:8443".to_owned()),
             judge: Some("tol:10,min:30".to_owned()),
+            prices: Some("input:0.6,glm-4.5-air/output:1.1".to_owned()),
         };
         let query = view.to_query();
         assert_eq!(
@@ -511,7 +527,8 @@ mod tests {
             "from=1764284400000&to=1764288000000&v=canary&r=2s\
              &hide=latency:p99%20%C2%B7%20canary,requests:500\
              &cmp=latency:ratio,requests:diff&theme=light&kiosk=1\
-             &relay=https://relay.example:8443&judge=tol:10,min:30"
+             &relay=https://relay.example:8443&judge=tol:10,min:30\
+             &prices=input:0.6,glm-4.5-air/output:1.1"
         );
         assert_eq!(parse(&query), view);
     }
@@ -623,6 +640,32 @@ mod tests {
                 "ignored cmp=\"latency:difference\": expected chart:diff, chart:ratio or chart:overlay; overlaying",
                 "ignored cmp=\"requests\": expected chart:diff, chart:ratio or chart:overlay; overlaying",
             ]
+        );
+    }
+
+    #[test]
+    fn prices_are_kept_as_written_and_a_bad_table_is_noticed_whole() {
+        assert_eq!(
+            parse("prices=input:0.60,output:2.2").prices.as_deref(),
+            Some("input:0.60,output:2.2")
+        );
+        // A model with a slash survives the link's encoding.
+        let view = parse("prices=zai%2Fglm/input:1");
+        assert_eq!(view.prices.as_deref(), Some("zai/glm/input:1"));
+        assert_eq!(view.to_query(), "prices=zai/glm/input:1");
+        assert_eq!(parse("prices=").prices, None);
+        let (view, notices) = View::from_query("prices=input:0.6,output:lots&v=canary");
+        assert_eq!(view.prices, None);
+        assert_eq!(
+            view.variants,
+            Variants::Canary,
+            "the rest of the link stands"
+        );
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].message.contains("\"output:lots\"")
+                && notices[0].message.ends_with("; no price table"),
+            "{notices:?}"
         );
     }
 

@@ -182,8 +182,8 @@ fn a_long_window_is_thinned_to_one_row_per_point_with_exact_totals() {
         serde_json::to_string(&thinned).unwrap(),
         serde_json::to_string(&original).unwrap()
     );
-    let cost = Slot::Cost(zai_dash_engine::extract::Direction::Output);
-    assert_eq!(b.total(&cost), a.total(&cost));
+    let cost = |s: &Slot| s.is_cost(zai_dash_engine::extract::Direction::Output);
+    assert_eq!(b.sum_total(cost), a.sum_total(cost));
     // Pod b's restart, at a dropped row, is still counted and marked.
     assert_eq!(b.resets(), a.resets());
     let restarts = |buf: &Buffer| {

@@ -1033,7 +1033,13 @@ fn counters_of_every_direction_land_in_their_own_columns() {
         (Direction::CacheRead, 118_528.0),
         (Direction::CacheWrite, 0.0),
     ] {
-        assert_eq!(w.total(&Slot::Tokens(d)), Some(expected), "{d:?}");
+        assert_eq!(w.sum_total(|s| s.is_tokens(d)), Some(expected), "{d:?}");
+        // The fixture's only model holds them all.
+        assert_eq!(
+            w.total(&Slot::Tokens(d, "glm-4.7".into())),
+            Some(expected),
+            "{d:?}"
+        );
     }
     let by_code: BTreeMap<String, f64> = w
         .slots(|s| matches!(s, Slot::Requests(_)))

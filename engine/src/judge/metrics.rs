@@ -157,7 +157,7 @@ impl Metric {
             let all = requests().filter(|&n| n > 0.0)?;
             Some(count? / all)
         };
-        let tokens = |d| window.total(&Slot::Tokens(d));
+        let tokens = |d| window.sum_total(|s| s.is_tokens(d));
         let latency = |q| {
             let [e] = window.quantile_estimates(Histogram::Duration, [q]);
             e.map(|e| e.value * 1000.0)
@@ -178,9 +178,11 @@ impl Metric {
                 Some(seconds * 1000.0 / out)
             }
             Metric::TokensPerRequest => {
-                per_request(window.sum_total(|s| matches!(s, Slot::Tokens(_))))
+                per_request(window.sum_total(|s| matches!(s, Slot::Tokens(..))))
             }
-            Metric::CostPerRequest => per_request(window.sum_total(|s| matches!(s, Slot::Cost(_)))),
+            Metric::CostPerRequest => {
+                per_request(window.sum_total(|s| matches!(s, Slot::Cost(..))))
+            }
             Metric::CacheHit => {
                 // A direction without a series is a measured 0 only where
                 // the token family was watched, as in the snapshot.
