@@ -13,6 +13,7 @@ use zai_dash_engine::{
     datalink::Contents,
     history::{History, Reach},
     parse,
+    prices::PriceTable,
     view::{DEFAULT_WINDOW_MS, Notice, Range, Refresh, Theme, View},
 };
 
@@ -566,6 +567,19 @@ impl Dashboard {
     pub fn archived(&self) -> bool {
         self.history
             .with_untracked(|h| matches!(h, HistorySource::Loaded { live: false, .. }))
+    }
+
+    /// The price table in the URL (kept there only when valid): the
+    /// economics panel's and the judge's dollars where a proxy exports no
+    /// cost.
+    pub fn price_table(&self) -> PriceTable {
+        self.view.with(|v| {
+            v.prices
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or_default()
+        })
     }
 
     /// What the buffers must hold for the view at `now_ms`.

@@ -12,7 +12,10 @@
 
 use std::{fmt, str::FromStr};
 
-use crate::extract::Direction;
+use crate::{
+    buffer::Window,
+    extract::{Direction, Slot},
+};
 
 /// One entry of a [`PriceTable`].
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +53,30 @@ impl PriceTable {
         find(model)
             .or_else(|| find(""))
             .map(|e| e.usd_per_mtok / 1e6)
+    }
+
+    /// The USD of `window`'s tokens at these prices, over every model and
+    /// direction: what the judge's cost per request reads for a proxy
+    /// that exports no cost. `None` with no prices or no token series, or
+    /// when a model's direction has tokens and no price (never a partial
+    /// sum); tokens-free directions cost nothing, priced or not.
+    pub fn cost(&self, window: &Window<'_>) -> Option<f64> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut sum = None;
+        for slot in window.slots(|s| matches!(s, Slot::Tokens(..))) {
+            let (Slot::Tokens(d, model), Some(tokens)) = (slot, window.total(slot)) else {
+                continue;
+            };
+            let usd = if tokens > 0.0 {
+                tokens * self.usd_per_token(model, *d)?
+            } else {
+                0.0
+            };
+            sum = Some(sum.unwrap_or(0.0) + usd);
+        }
+        sum
     }
 
     /// The every-model price of direction `d` as written, for the editor.

@@ -27,6 +27,7 @@ use zai_dash_engine::{
     buffer::Buffer,
     judge::{self, Class, MetricResult, Outcome, Settings, Unit, Verdict},
     parse,
+    prices::PriceTable,
     units::parse_duration_ms,
 };
 
@@ -89,6 +90,11 @@ pub struct VerdictArgs {
     /// Metrics that fail without data, dot-separated (default none).
     #[arg(long, value_name = "LIST")]
     pub required: Option<String>,
+    /// Token prices for a proxy that exports no cost, USD per million
+    /// tokens, as the app's `prices=` (`input:0.6,output:2.2,
+    /// glm-4.5-air/output:1.1`): the cost per request is judged from them.
+    #[arg(long, value_name = "TABLE", default_value = "")]
+    pub prices: PriceTable,
 }
 
 impl VerdictArgs {
@@ -357,9 +363,9 @@ struct VariantReport {
 
 /// Judges what was watched, prints it and returns the exit code.
 fn report(args: &VerdictArgs, settings: &Settings, variants: &[Watched; 2]) -> ExitCode {
-    let samples = variants
-        .each_ref()
-        .map(|v| judge::interval_samples(&v.buffer, i64::MIN, i64::MAX, args.interval));
+    let samples = variants.each_ref().map(|v| {
+        judge::interval_samples(&v.buffer, (i64::MIN, i64::MAX), args.interval, &args.prices)
+    });
     let verdict = judge::judge(&samples[0], &samples[1], settings);
     let out = if args.json {
         let report = Report {

@@ -9,6 +9,7 @@ use zai_dash_engine::{
     buffer::Buffer,
     judge::{Class, Metric, Outcome, Settings, Verdict, interval_samples, judge},
     parse::parse,
+    prices::PriceTable,
 };
 use zai_dash_server::demo::{CanaryQuality, Profile, Simulator};
 
@@ -38,7 +39,7 @@ fn verdict(quality: CanaryQuality) -> Verdict {
     }
     let [production, canary] = variants
         .each_ref()
-        .map(|(_, b)| interval_samples(b, i64::MIN, i64::MAX, SCRAPE_MS));
+        .map(|(_, b)| interval_samples(b, (i64::MIN, i64::MAX), SCRAPE_MS, &PriceTable::default()));
     judge(&production, &canary, &Settings::default())
 }
 

@@ -31,12 +31,15 @@ struct Step {
     errors: u32,
     /// Every request's duration falls in the bucket ending here (s).
     latency_le: f64,
+    /// Input tokens per request (model `m`); 0 exports no token series.
+    tokens: u32,
 }
 
 const HEALTHY: Step = Step {
     requests: 20,
     errors: 0,
     latency_le: 1.0,
+    tokens: 0,
 };
 
 /// The exposition after `n` steps of `step`.
@@ -55,6 +58,12 @@ fn exposition(step: Step, n: u32) -> String {
         "zai_proxy_request_duration_seconds_bucket{{le=\"+Inf\"}} {all}\n\
          zai_proxy_request_duration_seconds_count {all}\n"
     );
+    if step.tokens > 0 {
+        text += &format!(
+            "zai_proxy_tokens_total{{direction=\"input\",model=\"m\"}} {}\n",
+            step.tokens * all
+        );
+    }
     text
 }
 
@@ -173,9 +182,9 @@ fn an_identical_canary_passes_with_exit_0() {
 #[test]
 fn a_canary_with_more_errors_and_latency_fails_with_exit_1_and_says_why() {
     let worse = Step {
-        requests: 20,
         errors: 5,
         latency_le: 2.5,
+        ..HEALTHY
     };
     let out = direct(HEALTHY, worse, &["--json"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
@@ -266,6 +275,31 @@ fn bad_settings_are_refused_before_watching() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad settings: \"tol:lots\""), "{stderr}");
+}
+
+#[test]
+fn prices_judge_the_cost_per_request_of_a_proxy_that_exports_no_cost() {
+    // 100 input tokens a request, no cost family: $2 per million tokens
+    // makes $0.0002 a request on both sides.
+    let tokens = Step {
+        tokens: 100,
+        ..HEALTHY
+    };
+    let priced = direct(tokens, tokens, &["--json", "--prices", "input:2"]);
+    assert_eq!(priced.status.code(), Some(0), "{priced:?}");
+    let cost = metric(&json(&priced), "cost_per_request").clone();
+    assert_eq!(cost["class"], "pass", "{cost}");
+    let median = cost["production"]["median"].as_f64().unwrap();
+    assert!((median - 0.0002).abs() < 1e-12, "{cost}");
+    // Without prices: no data, not $0.
+    let unpriced = direct(tokens, tokens, &["--json"]);
+    let cost = metric(&json(&unpriced), "cost_per_request").clone();
+    assert_eq!(cost["class"], "no_data", "{cost}");
+    // A bad table is refused before watching, naming the entry.
+    let out = verdict(&["--relay", "http://127.0.0.1:9", "--prices", "input:lots"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("input:lots"), "{stderr}");
 }
 
 #[test]

@@ -13,7 +13,6 @@ use wasm_bindgen::JsCast;
 use zai_dash_engine::{
     economics::{self, PriceSource, Priced, Runway},
     extract::{Direction, QuotaWindow},
-    prices::PriceTable,
     snapshot::MetricSnapshot,
     units,
     view::Notice,
@@ -34,17 +33,6 @@ struct Row {
     runways: [Option<Runway>; 2],
 }
 
-/// The price table in the URL (kept there only when valid).
-fn price_table(dashboard: Dashboard) -> PriceTable {
-    dashboard.view.with(|v| {
-        v.prices
-            .as_deref()
-            .unwrap_or_default()
-            .parse()
-            .unwrap_or_default()
-    })
-}
-
 /// The economics panel: no chart; figures, a by-model table, where the
 /// prices come from and their editor, and a burn block per variant.
 #[component]
@@ -57,7 +45,7 @@ pub fn EconomicsPanel() -> impl IntoView {
     // line follows.
     let rows = Memo::new(move |_| {
         let (start, end) = dashboard.range();
-        let table = price_table(dashboard);
+        let table = dashboard.price_table();
         snaps.with(|all| {
             all.iter()
                 .map(|(v, s)| {
@@ -254,19 +242,20 @@ fn models_table(row: &Row) -> impl IntoView + use<> {
 fn PriceEditor() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
     let per_model = move || {
-        let entries: Vec<String> = price_table(dashboard).per_model().collect();
+        let entries: Vec<String> = dashboard.price_table().per_model().collect();
         (!entries.is_empty()).then(|| format!("per model, from the link: {}", entries.join(", ")))
     };
     let field = move |d: Direction| {
         let written = move || {
-            price_table(dashboard)
+            dashboard
+                .price_table()
                 .written(d)
                 .unwrap_or_default()
                 .to_owned()
         };
         let on_change = move |e: ev::Event| {
             let value = event_target_value(&e);
-            match price_table(dashboard).with(d, &value) {
+            match dashboard.price_table().with(d, &value) {
                 Ok(table) => {
                     dashboard
                         .notices

@@ -29,8 +29,10 @@ fn verdict(dashboard: Dashboard) -> Option<Verdict> {
     let (from, to) = dashboard.range();
     let interval = judge::judge_interval(from, to, dashboard.resolution_ms(from) as i64);
     let settings = settings(dashboard);
-    let samples =
-        |v: &crate::state::VariantState| v.with_buffer(|b| interval_samples(b, from, to, interval));
+    let prices = dashboard.price_table();
+    let samples = |v: &crate::state::VariantState| {
+        v.with_buffer(|b| interval_samples(b, (from, to), interval, &prices))
+    };
     Some(judge::judge(
         &samples(baseline),
         &samples(canary),

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::{
     buffer::{Buffer, Window},
     extract::{Direction, Family, HistPart, Histogram, Slot},
+    prices::PriceTable,
 };
 
 /// A metric the judge can compare. The URL spelling is [`Metric::key`].
@@ -144,7 +145,9 @@ impl Metric {
     }
 
     /// Its value over one interval; `None` without the traffic it needs.
-    pub fn over(self, window: &Window<'_>) -> Option<f64> {
+    /// Cost comes from the proxy's own estimate, else from `prices` (the
+    /// `prices=` table), as the economics panel prices it.
+    pub fn over(self, window: &Window<'_>, prices: &PriceTable) -> Option<f64> {
         let requests = || window.sum_total(|s| matches!(s, Slot::Requests(_)));
         let code = |pred: fn(&str) -> bool| {
             let all = requests().filter(|&n| n > 0.0)?;
@@ -180,9 +183,11 @@ impl Metric {
             Metric::TokensPerRequest => {
                 per_request(window.sum_total(|s| matches!(s, Slot::Tokens(..))))
             }
-            Metric::CostPerRequest => {
-                per_request(window.sum_total(|s| matches!(s, Slot::Cost(..))))
-            }
+            Metric::CostPerRequest => per_request(if window.has_family(Family::Cost) {
+                window.sum_total(|s| matches!(s, Slot::Cost(..)))
+            } else {
+                prices.cost(window)
+            }),
             Metric::CacheHit => {
                 // A direction without a series is a measured 0 only where
                 // the token family was watched, as in the snapshot.
@@ -232,13 +237,18 @@ pub fn judge_interval(start_ms: i64, end_ms: i64, resolution_ms: i64) -> i64 {
 }
 
 /// The per-interval samples of every metric of one variant's `buffer` over
-/// `[start_ms, end_ms]`.
+/// `[start_ms, end_ms]`, costs at `prices` where the proxy exports none.
 ///
 /// Scrapes less than `interval_ms / 2` apart (the pods of one poll round,
 /// fetched concurrently) form one round; each interval runs from the first
 /// scrape of a round to the last of the next, so every pod contributes its
 /// own pair of consecutive scrapes to it, and the pods' counts add up.
-pub fn interval_samples(buffer: &Buffer, start_ms: i64, end_ms: i64, interval_ms: i64) -> Samples {
+pub fn interval_samples(
+    buffer: &Buffer,
+    (start_ms, end_ms): (i64, i64),
+    interval_ms: i64,
+    prices: &PriceTable,
+) -> Samples {
     let times = buffer.row_times(start_ms, end_ms);
     let mut rounds: Vec<(i64, i64)> = Vec::new();
     for t in times {
@@ -255,7 +265,12 @@ pub fn interval_samples(buffer: &Buffer, start_ms: i64, end_ms: i64, interval_ms
         intervals: windows.len(),
         values: Metric::ALL
             .into_iter()
-            .map(|m| (m, windows.iter().filter_map(|w| m.over(w)).collect()))
+            .map(|m| {
+                (
+                    m,
+                    windows.iter().filter_map(|w| m.over(w, prices)).collect(),
+                )
+            })
             .collect(),
     }
 }

@@ -254,7 +254,7 @@ pub fn judge(production: &Samples, canary: &Samples, settings: &Settings) -> Ver
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{buffer::Buffer, parse::parse};
+    use crate::{buffer::Buffer, parse::parse, prices::PriceTable};
 
     /// `n` samples spread evenly around `centre` (±10 %).
     fn around(centre: f64, n: usize) -> Vec<f64> {
@@ -472,17 +472,71 @@ mod tests {
         buffer.push(0, &parse(&text(10))).unwrap();
         buffer.push(5_000, &parse(&text(20))).unwrap();
         let window = buffer.window(0, 5_000);
-        assert_eq!(Metric::UpstreamErrors.over(&window), None);
+        let none = PriceTable::default();
+        assert_eq!(Metric::UpstreamErrors.over(&window, &none), None);
         // The token family was watched: missing directions are 0 there.
-        assert_eq!(Metric::CacheHit.over(&window), Some(0.0));
+        assert_eq!(Metric::CacheHit.over(&window, &none), Some(0.0));
         let errors = "zai_proxy_upstream_errors_total{error_type=\"timeout\"} 0\n";
         let mut watched = Buffer::default();
         watched.push(0, &parse(&(text(10) + errors))).unwrap();
         watched.push(5_000, &parse(&(text(20) + errors))).unwrap();
         assert_eq!(
-            Metric::UpstreamErrors.over(&watched.window(0, 5_000)),
+            Metric::UpstreamErrors.over(&watched.window(0, 5_000), &none),
             Some(0.0)
         );
+    }
+
+    #[test]
+    fn cost_per_request_comes_from_the_proxy_else_from_the_price_table() {
+        // 10 requests and, per model, input and output tokens in 5 s.
+        let text = |n: u64, cost: bool| {
+            let mut t = format!(
+                "zai_proxy_requests_total{{status_code=\"200\"}} {}\n\
+                 zai_proxy_tokens_total{{direction=\"input\",model=\"a\"}} {}\n\
+                 zai_proxy_tokens_total{{direction=\"output\",model=\"a\"}} {}\n\
+                 zai_proxy_tokens_total{{direction=\"input\",model=\"b\"}} {}\n",
+                10 * n,
+                1_000 * n,
+                200 * n,
+                500 * n
+            );
+            if cost {
+                t += &format!(
+                    "zai_proxy_estimated_cost_usd_total{{direction=\"input\",model=\"a\"}} {}\n",
+                    0.5 * n as f64
+                );
+            }
+            t
+        };
+        let window_of = |cost: bool| {
+            let mut buffer = Buffer::default();
+            buffer.push(0, &parse(&text(1, cost))).unwrap();
+            buffer.push(5_000, &parse(&text(2, cost))).unwrap();
+            buffer
+        };
+        let table: PriceTable = "input:2,output:10,b/input:4".parse().unwrap();
+        // No cost exported: model a's 1,000 input at $2/M and 200 output at
+        // $10/M, model b's 500 input at its own $4/M: 0.002 + 0.002 + 0.002
+        // = $0.006 over 10 requests, $0.0006 each.
+        let unpriced = window_of(false);
+        let cost = Metric::CostPerRequest.over(&unpriced.window(0, 5_000), &table);
+        assert!(cost.is_some_and(|c| (c - 0.0006).abs() < 1e-12), "{cost:?}");
+        // No table: nothing known, not $0.
+        let none = PriceTable::default();
+        assert_eq!(
+            Metric::CostPerRequest.over(&unpriced.window(0, 5_000), &none),
+            None
+        );
+        // Output without a price: no partial sum.
+        let partial: PriceTable = "input:2".parse().unwrap();
+        assert_eq!(
+            Metric::CostPerRequest.over(&unpriced.window(0, 5_000), &partial),
+            None
+        );
+        // The proxy's own cost wins over the table: $0.5 over 10 requests.
+        let priced = window_of(true);
+        let cost = Metric::CostPerRequest.over(&priced.window(0, 5_000), &table);
+        assert!(cost.is_some_and(|c| (c - 0.05).abs() < 1e-12), "{cost:?}");
     }
 
     #[test]
@@ -500,7 +554,12 @@ mod tests {
         for i in 0..17_280 {
             buffer.push(i * 5_000, &parse(&text(i as u64))).unwrap();
         }
-        let s = interval_samples(&buffer, 0, day, judge_interval(0, day, 5_000));
+        let s = interval_samples(
+            &buffer,
+            (0, day),
+            judge_interval(0, day, 5_000),
+            &PriceTable::default(),
+        );
         assert!(s.intervals <= MAX_INTERVALS as usize, "{}", s.intervals);
         assert!(s.intervals >= MAX_INTERVALS as usize / 2, "{}", s.intervals);
     }
@@ -520,7 +579,7 @@ mod tests {
             let b = exposition(10 * i.min(3) as u32, 0);
             buffer.push_target("b", t + 7, &parse(&b)).unwrap();
         }
-        let s = interval_samples(&buffer, 0, 2_000_000, 5_000);
+        let s = interval_samples(&buffer, (0, 2_000_000), 5_000, &PriceTable::default());
         assert_eq!(s.intervals, 4);
         // 1 of 20 requests per busy interval; the idle one gives no sample.
         assert_eq!(s.of(Metric::ErrorRate), [0.05, 0.05, 0.05]);
