@@ -655,6 +655,32 @@ impl Browser {
         .await
     }
 
+    /// Waits until exactly `n` notices of URL key `key` are shown; returns
+    /// their texts.
+    pub async fn wait_for_notices(&self, key: &str, n: usize) -> Vec<String> {
+        wait_for(&format!("{n} notices on {key}="), || async {
+            let found = self
+                .eval(
+                    "return [...document.querySelectorAll('#notices li')]\
+                     .filter(li => li.dataset.key === arguments[0]).map(li => li.textContent);",
+                    vec![key.into()],
+                )
+                .await?;
+            let texts: Vec<String> = found
+                .as_array()
+                .ok_or("no list")?
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect();
+            if texts.len() == n {
+                Ok(texts)
+            } else {
+                Err(format!("{texts:?}"))
+            }
+        })
+        .await
+    }
+
     /// Waits until `variant`'s status card reads down with an error
     /// message; returns the message.
     pub async fn wait_for_down(&self, variant: &str) -> String {

@@ -207,29 +207,7 @@ async fn a_link_opens_charts_compared_and_bad_entries_are_noticed() {
     );
     // A chart that does not exist and a mode that does not: both noticed,
     // the latency chart overlays.
-    let notices = wait_for("the cmp notices", || async {
-        let v = browser
-            .eval(
-                r##"return [...document.querySelectorAll("#notices li")]
-                    .filter(li => li.dataset.key === "cmp").map(li => li.textContent);"##,
-                vec![],
-            )
-            .await?;
-        let texts: Vec<String> = v
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if texts.len() == 2 {
-            Ok(texts)
-        } else {
-            Err(format!("{texts:?}"))
-        }
-    })
-    .await;
+    let notices = browser.wait_for_notices("cmp", 2).await;
     assert!(
         notices.iter().any(|n| n.contains("latency:difference")),
         "{notices:?}"

@@ -239,27 +239,7 @@ async fn a_hide_entry_that_hides_nothing_is_noticed() {
         "/?v=production&hide=latency:p99,latency:p42,nochart:x",
     )
     .await;
-    let notices = wait_for("two notices on hide=", || async {
-        let found = browser
-            .eval(
-                "return [...document.querySelectorAll(\"#notices li[data-key='hide']\")]\
-                 .map(li => li.textContent);",
-                vec![],
-            )
-            .await?;
-        let texts: Vec<String> = found
-            .as_array()
-            .ok_or("no list")?
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect();
-        if texts.len() == 2 {
-            Ok(texts)
-        } else {
-            Err(format!("{texts:?}"))
-        }
-    })
-    .await;
+    let notices = browser.wait_for_notices("hide", 2).await;
     assert!(
         notices
             .iter()
