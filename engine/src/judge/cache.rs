@@ -15,12 +15,18 @@
 use super::metrics::{IntervalValues, Metric, Samples, intervals};
 use crate::{buffer::Buffer, prices::PriceTable};
 
-/// One variant's interval samples, reusing the final intervals of the last
-/// update: the same [`Samples`] as
+/// One variant's interval samples, reusing the final intervals of earlier
+/// updates: the same [`Samples`] as
 /// [`interval_samples`](super::interval_samples), at the cost of the new
 /// intervals only. Intervals are keyed by their window, so a change of
 /// range or of interval length still reuses every interval that keeps its
 /// window.
+///
+/// Rounds are grouped from the range's first row, so a range sliding by a
+/// row per poll regroups them: an interval of `k` rows gets the same
+/// windows back only every `k` polls. Final windows are therefore kept
+/// while they lie in the range, one per row at most (per interval length
+/// in use): about 176 bytes per row, 3 MB for a day of 5 s rows.
 #[derive(Clone, Debug, Default)]
 pub struct SamplesCache {
     /// Targets the buffer had added when the values were computed.
@@ -29,7 +35,8 @@ pub struct SamplesCache {
     columns: usize,
     /// The price table the costs were computed at.
     prices: PriceTable,
-    /// The final intervals' windows and values, in time order.
+    /// The final intervals' windows and values, in time order: those of
+    /// the last update and those of earlier ones still in its range.
     finals: Vec<((i64, i64), IntervalValues)>,
 }
 
@@ -52,15 +59,22 @@ impl SamplesCache {
             cached.clear();
             self.prices = prices.clone();
         }
-        // Eviction has not reached `from`, and no new target has a row at
-        // or before `to`: the window holds the rows it held.
+        // Eviction has not reached `from`, no new target has a row at or
+        // before `to`, and the window is still in the range: the window
+        // holds the rows it held, and may be asked for again.
         let untouched = |(from, to): (i64, i64)| {
             intact.is_none_or(|i| from >= i) && new_first.is_none_or(|t| to < t)
         };
-        let mut cached = cached.into_iter().filter(|&(w, _)| untouched(w)).peekable();
+        let kept = |(from, to): (i64, i64)| untouched((from, to)) && from >= range.0;
+        let mut cached = cached.into_iter().filter(|&(w, _)| kept(w)).peekable();
         let mut values = Vec::new();
         for window in intervals(buffer, range, interval_ms) {
-            while cached.next_if(|&(w, _)| w < window).is_some() {}
+            // Windows this update skips are kept: rounds are grouped from
+            // the range's first row, so as the range slides a row at a
+            // time the same grouping, and its windows, come back.
+            while let Some(skipped) = cached.next_if(|&(w, _)| w < window) {
+                self.finals.push(skipped);
+            }
             let v = match cached.next_if(|&(w, _)| w == window) {
                 Some((_, v)) => v,
                 None => Metric::all_over(&buffer.window(window.0, window.1), prices),
@@ -71,6 +85,7 @@ impl SamplesCache {
             }
             values.push(v);
         }
+        self.finals.extend(cached);
         self.targets = targets;
         self.columns = columns;
         Samples::of_intervals(&values)
@@ -192,6 +207,44 @@ mod tests {
         let table: PriceTable = "input:2,output:10".parse().unwrap();
         let priced = cache.update(&buffer, range, 5_000, &table);
         assert_eq!(priced, interval_samples(&buffer, range, 5_000, &table));
+    }
+
+    #[test]
+    fn a_sliding_range_gets_its_earlier_groupings_back() {
+        // 15 s intervals over 5 s rows: a round takes the rows less than
+        // 7.5 s after its first, 2 of them. A 5-minute range (60 rows, 30
+        // rounds, 29 intervals) sliding a row per poll groups them one way
+        // on even polls and the other on odd ones.
+        let mut buffer = Buffer::default();
+        let prices = PriceTable::default();
+        let mut cache = SamplesCache::default();
+        let poll = |buffer: &mut Buffer, cache: &mut SamplesCache, n: u64| {
+            push_round(buffer, n, u64::MAX, u64::MAX);
+            let end = 1_000_000 + 5_000 * n as i64 + 2_010;
+            let range = (end - 300_000, end);
+            (
+                cache.update(buffer, range, 15_000, &prices),
+                interval_samples(buffer, range, 15_000, &prices),
+            )
+        };
+        for n in 0..80 {
+            let (cached, fresh) = poll(&mut buffer, &mut cache, n);
+            assert_eq!(cached, fresh, "poll {n}");
+        }
+        for (_, v) in &mut cache.finals {
+            v[Metric::P50 as usize] = Some(-1.0);
+        }
+        let marked =
+            |(s, _): &(Samples, Samples)| s.of(Metric::P50).iter().filter(|&&v| v == -1.0).count();
+        // Each poll gets its grouping back from two polls before, one
+        // round on: all but the 2 newest intervals come from the cache
+        // (the newer ends in the new round; the older ended in the then
+        // newest round, past pod a's newest row, so was not final).
+        for n in [80, 81] {
+            let s = poll(&mut buffer, &mut cache, n);
+            assert_eq!(s.0.intervals, 29);
+            assert_eq!(marked(&s), 27, "poll {n}");
+        }
     }
 
     #[test]
