@@ -10,7 +10,11 @@
 //! - `tick_cold`: the same with empty caches, as after a window change;
 //! - `parse+push`, `snapshot_1h`, `all_panels_1h`: the parts alone, on one
 //!   variant's full buffer;
-//! - `parse_fixture`: the shared 36 KB fixture scrape.
+//! - `parse_fixture`: the shared 36 KB fixture scrape;
+//! - `verdict_{1h,24h}_{cached,fresh}`: the verdict strip per poll, after a
+//!   new scrape of both variants (not measured): both variants' interval
+//!   samples over the window and the judge, through [`SamplesCache`] as
+//!   the app does or from scratch with [`interval_samples`].
 //!
 //! Scrapes are the shared reconstructed fixture with every zai-proxy
 //! counter advancing at each step (see [`advance`]), so rates, quantiles
@@ -20,11 +24,14 @@
 //! (add `-- --warm-up-time 1 --measurement-time 3` for a short run).
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zai_dash_engine::buffer::{Buffer, DEFAULT_MAX_ROWS, Window};
 use zai_dash_engine::format::write_float;
+use zai_dash_engine::judge::{self, SamplesCache, Settings, Verdict, interval_samples};
 use zai_dash_engine::parse::{Sample, parse};
+use zai_dash_engine::prices::PriceTable;
 use zai_dash_engine::series::{self, Cache, Grid, Series};
 use zai_dash_engine::snapshot::{MetricSnapshot, snapshot};
 
@@ -174,6 +181,28 @@ fn tick<T>(
     })
 }
 
+/// The verdict over `range` at the app's interval for 5 s rows, each
+/// variant's samples through its `caches` entry or, unless `cached`, from
+/// scratch.
+fn verdict(
+    variants: &[(&'static str, Buffer); 2],
+    caches: &mut [SamplesCache; 2],
+    range: (i64, i64),
+    cached: bool,
+) -> Verdict {
+    let interval = judge::judge_interval(range.0, range.1, STEP_MS);
+    let prices = PriceTable::default();
+    let [production, canary] = [0, 1].map(|i| {
+        let buffer = &variants[i].1;
+        if cached {
+            caches[i].update(buffer, range, interval, &prices)
+        } else {
+            interval_samples(buffer, range, interval, &prices)
+        }
+    });
+    judge::judge(&production, &canary, &Settings::default())
+}
+
 fn benches(c: &mut Criterion) {
     let mut variants = [("production", full_buffer()), ("canary", full_buffer())];
     let mut next_step = DEFAULT_MAX_ROWS;
@@ -212,6 +241,30 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+
+    // The verdict strip per poll: each iteration first adds a scrape to
+    // both variants (not timed), as a poll does.
+    for (name, span) in [("1h", HOUR_MS), ("24h", 24 * HOUR_MS)] {
+        let mut caches: [SamplesCache; 2] = Default::default();
+        for cached in [true, false] {
+            let how = if cached { "cached" } else { "fresh" };
+            c.bench_function(&format!("verdict_{name}_{how}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut time = Duration::ZERO;
+                    for _ in 0..iters {
+                        let (text, t) = next_scrape();
+                        for (_, buffer) in &mut variants {
+                            buffer.push(t, &parse(&text)).expect("in order");
+                        }
+                        let start = Instant::now();
+                        black_box(verdict(&variants, &mut caches, (t - span, t), cached));
+                        time += start.elapsed();
+                    }
+                    time
+                })
+            });
+        }
+    }
 
     // One variant's parse + push alone (the buffer is full, so the oldest
     // row goes at each push).

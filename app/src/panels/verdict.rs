@@ -10,7 +10,8 @@
 
 use leptos::prelude::*;
 use zai_dash_engine::{
-    judge::{self, Class, MetricResult, Outcome, Settings, Unit, Verdict, interval_samples},
+    judge::{self, Class, MetricResult, Outcome, SamplesCache, Settings, Unit, Verdict},
+    prices::PriceTable,
     units,
 };
 
@@ -21,22 +22,28 @@ const BASELINE: &str = "production";
 /// The variant under judgement.
 const CANARY: &str = "canary";
 
-/// The verdict over the window on screen; `None` without both variants.
-fn verdict(dashboard: Dashboard) -> Option<Verdict> {
+/// The verdict over the window on screen at `settings`, costs at `prices`;
+/// `None` without both variants (or once the strip is gone, with its
+/// `caches`). Each variant's samples go through its entry of `caches`, so
+/// a poll computes only the intervals it added.
+fn verdict(
+    dashboard: Dashboard,
+    settings: &Settings,
+    prices: &PriceTable,
+    caches: StoredValue<[SamplesCache; 2]>,
+) -> Option<Verdict> {
     let variants = dashboard.variants.get();
     let find = |name: &str| variants.iter().find(|v| v.name.get_value() == name);
     let (baseline, canary) = (find(BASELINE)?, find(CANARY)?);
     let (from, to) = dashboard.range();
     let interval = judge::judge_interval(from, to, dashboard.resolution_ms(from) as i64);
-    let settings = settings(dashboard);
-    let prices = dashboard.price_table();
-    let samples = |v: &crate::state::VariantState| {
-        v.with_buffer(|b| interval_samples(b, (from, to), interval, &prices))
+    let samples = |i: usize, v: &crate::state::VariantState| {
+        v.with_buffer(|b| caches.try_update_value(|c| c[i].update(b, (from, to), interval, prices)))
     };
     Some(judge::judge(
-        &samples(baseline),
-        &samples(canary),
-        &settings,
+        &samples(0, baseline)?,
+        &samples(1, canary)?,
+        settings,
     ))
 }
 
@@ -52,7 +59,11 @@ fn settings(dashboard: Dashboard) -> Settings {
 #[component]
 pub fn VerdictStrip() -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
-    let verdict = Memo::new(move |_| verdict(dashboard));
+    // The judge's settings and the price table, parsed only when the URL
+    // changes, not on every poll.
+    let url = Memo::new(move |_| (settings(dashboard), dashboard.price_table()));
+    let caches = StoredValue::new(<[SamplesCache; 2]>::default());
+    let verdict = Memo::new(move |_| url.with(|(s, p)| verdict(dashboard, s, p, caches)));
     let outcome = move || {
         verdict.with(|v| {
             v.as_ref().map_or(
@@ -67,7 +78,7 @@ pub fn VerdictStrip() -> impl IntoView {
                 .map(|v| v.metrics.iter().map(cell).collect_view())
         })
     };
-    let about = move || settings_text(&settings(dashboard));
+    let about = move || url.with(|(s, _)| settings_text(s));
     view! {
         <section class="verdict" id="verdict" aria-label="Canary verdict" data-outcome=move || outcome().0>
             <h2>"Canary verdict"</h2>

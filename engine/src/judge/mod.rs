@@ -30,6 +30,7 @@
 //! every result serialises, so the app can show the verdict, the URL can
 //! carry the settings, and the CLI can print both.
 
+pub mod cache;
 pub mod metrics;
 pub mod settings;
 pub mod stats;
@@ -37,6 +38,7 @@ pub mod stats;
 use serde::Serialize;
 
 pub use self::{
+    cache::SamplesCache,
     metrics::{Bad, MAX_INTERVALS, Metric, Samples, Unit, interval_samples, judge_interval},
     settings::{Settings, SettingsError},
     stats::Shift,
@@ -149,7 +151,13 @@ pub fn compare(
     canary: &[f64],
     settings: &Settings,
 ) -> MetricResult {
-    let clean = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|v| !v.is_nan()).collect() };
+    // Sorted once here: the median, the test and the shift each sort
+    // their own copy, which costs a single pass over sorted input.
+    let clean = |v: &[f64]| -> Vec<f64> {
+        let mut v: Vec<f64> = v.iter().copied().filter(|v| !v.is_nan()).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
     let (production, canary) = (clean(production), clean(canary));
     let side = |v: &[f64]| Side {
         n: v.len(),
@@ -587,5 +595,14 @@ mod tests {
         assert_eq!(s.of(Metric::P50), [750.0, 750.0, 750.0]);
         // Duration sum over no output tokens: no sample, not 0.
         assert!(s.of(Metric::MsPerToken).is_empty());
+    }
+
+    #[test]
+    fn a_metric_indexes_its_place_in_all() {
+        // `Metric::over` picks its value out of `Metric::all_over` by
+        // discriminant, which must be its position in `Metric::ALL`.
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(m as usize, i, "{m:?}");
+        }
     }
 }
