@@ -15,6 +15,11 @@
 use super::metrics::{IntervalValues, Metric, Samples, intervals};
 use crate::{buffer::Buffer, prices::PriceTable};
 
+/// Most final windows kept, skipped ones included: about 420 KB, several
+/// times what an hour at 5 s rows uses (its 150 intervals of 24 s come
+/// back in 5 groupings).
+pub const MAX_KEPT: usize = 8 * super::MAX_INTERVALS as usize;
+
 /// One variant's interval samples, reusing the final intervals of earlier
 /// updates: the same [`Samples`] as
 /// [`interval_samples`](super::interval_samples), at the cost of the new
@@ -26,7 +31,10 @@ use crate::{buffer::Buffer, prices::PriceTable};
 /// row per poll regroups them: an interval of `k` rows gets the same
 /// windows back only every `k` polls. Final windows are therefore kept
 /// while they lie in the range, one per row at most (per interval length
-/// in use): about 176 bytes per row, 3 MB for a day of 5 s rows.
+/// in use), up to [`MAX_KEPT`]: an hour's groupings all fit, so an hour
+/// slides for the cost of its new intervals; a day's would take 3 MB per
+/// variant (about 176 bytes per row) on top of its buffers, so beyond the
+/// cap only the last update's windows are kept.
 #[derive(Clone, Debug, Default)]
 pub struct SamplesCache {
     /// Targets the buffer had added when the values were computed.
@@ -68,7 +76,8 @@ impl SamplesCache {
         let kept = |(from, to): (i64, i64)| untouched((from, to)) && from >= range.0;
         let mut cached = cached.into_iter().filter(|&(w, _)| kept(w)).peekable();
         let mut values = Vec::new();
-        for window in intervals(buffer, range, interval_ms) {
+        let windows = intervals(buffer, range, interval_ms);
+        for &window in &windows {
             // Windows this update skips are kept: rounds are grouped from
             // the range's first row, so as the range slides a row at a
             // time the same grouping, and its windows, come back.
@@ -86,6 +95,10 @@ impl SamplesCache {
             values.push(v);
         }
         self.finals.extend(cached);
+        if self.finals.len() > MAX_KEPT {
+            self.finals
+                .retain(|(w, _)| windows.binary_search(w).is_ok());
+        }
         self.targets = targets;
         self.columns = columns;
         Samples::of_intervals(&values)
@@ -173,6 +186,33 @@ mod tests {
         let last = cache.update(&buffer, (0, 2_000_000), 5_000, &none);
         assert_eq!(last.intervals, 39);
         assert!(last.of(Metric::RateLimited).iter().any(|&v| v > 0.0));
+    }
+
+    #[test]
+    fn a_long_range_keeps_at_most_max_kept_windows_and_stays_exact() {
+        // Pod a alone, 3,000 rounds 5 s apart; intervals of 10 minutes
+        // group 120 rows each, so a range sliding a round per poll comes
+        // back to a grouping only every 120 polls: 25 windows per grouping,
+        // 3,000 for all, more than MAX_KEPT (2,400).
+        let mut buffer = Buffer::default();
+        for n in 0..3_000 {
+            let t = 1_000_000 + 5_000 * n as i64;
+            buffer
+                .push_target("a", t, &parse(&exposition(n, u64::MAX)))
+                .unwrap();
+        }
+        let prices = PriceTable::default();
+        let mut cache = SamplesCache::default();
+        let mut widest = 0;
+        for slide in 0..200 {
+            let range = (1_000_000 + 5_000 * slide, 1_000_000 + 5_000 * 2_999);
+            let cached = cache.update(&buffer, range, 600_000, &prices);
+            assert_eq!(cached, interval_samples(&buffer, range, 600_000, &prices));
+            widest = widest.max(cache.finals.len());
+        }
+        assert!(widest <= MAX_KEPT, "{widest}");
+        // The cap was reached (skipped windows were kept up to it).
+        assert!(widest > 2_000, "{widest}");
     }
 
     #[test]
