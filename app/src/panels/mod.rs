@@ -449,3 +449,27 @@ pub fn Figures(
         </div>
     }
 }
+
+/// Appends `parts` to `html`: markup and text in turn, the text (every
+/// odd part) escaped, so it is safe inside an element or a quoted
+/// attribute (variant names come from the relay's configuration, model
+/// names from the proxy's labels). Panels whose body is a table write it
+/// as text with this: as Leptos views, a table's render and rebuild code
+/// is several KB of wasm.
+pub fn push_html(html: &mut String, parts: &[&str]) {
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            html.push_str(part);
+            continue;
+        }
+        for c in part.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str("&quot;"),
+                _ => html.push(c),
+            }
+        }
+    }
+}
