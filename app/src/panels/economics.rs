@@ -8,7 +8,7 @@
 //! from the price table in the URL (`prices=`), which the panel's editor
 //! writes.
 
-use leptos::{context::Provider, ev, prelude::*};
+use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 use zai_dash_engine::{
     economics::{self, PriceSource, Priced, Runway},
@@ -110,15 +110,13 @@ pub fn EconomicsPanel() -> impl IntoView {
     view! {
         <section class="panel" id="panel-economics">
             <h2>"Cache and cost economics"</h2>
-            <Provider value=priced>
-                <div class="figures">
-                    <Figures label="cache hit" class="econ-hit" render=|s| units::percent(economics::cache_hit_ratio(s).map(|r| r * 100.0)) />
-                    <Figures label="reads per write" class="econ-reads-per-write" render=|s| times(economics::reads_per_write(s)) />
-                    <Figures label="saved by caching" class="econ-saved" render=|s| units::usd(economics::cache_savings_usd(s)) />
-                    <Figures label="per request" class="econ-per-request" render=|s| units::usd(economics::cost_per_request(s)) />
-                    <Figures label="per 1k output tokens" class="econ-per-1k-output" render=|s| units::usd(economics::cost_per_1k_output(s)) />
-                </div>
-            </Provider>
+            <div class="figures">
+                <Figures snaps=priced label="cache hit" class="econ-hit" render=|s| units::percent(economics::cache_hit_ratio(s).map(|r| r * 100.0)) />
+                <Figures snaps=priced label="reads per write" class="econ-reads-per-write" render=|s| times(economics::reads_per_write(s)) />
+                <Figures snaps=priced label="saved by caching" class="econ-saved" render=|s| units::usd(economics::cache_savings_usd(s)) />
+                <Figures snaps=priced label="per request" class="econ-per-request" render=|s| units::usd(economics::cost_per_request(s)) />
+                <Figures snaps=priced label="per 1k output tokens" class="econ-per-1k-output" render=|s| units::usd(economics::cost_per_1k_output(s)) />
+            </div>
             <FigureSpan />
             <p class="econ-difference">
                 "canary with production's traffic: "

@@ -421,8 +421,12 @@ pub fn Figures(
     class: &'static str,
     /// The value's text from a snapshot.
     render: fn(&MetricSnapshot) -> String,
+    /// The snapshots shown: the window's ([`WindowSnapshots`] in context)
+    /// unless given (the economics panel's are priced).
+    #[prop(optional)]
+    snaps: Option<WindowSnapshots>,
 ) -> impl IntoView {
-    let snaps = expect_context::<WindowSnapshots>().0;
+    let snaps = snaps.unwrap_or_else(expect_context::<WindowSnapshots>).0;
     let dashboard = expect_context::<Dashboard>();
     view! {
         <div class="figure">
