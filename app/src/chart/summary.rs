@@ -50,8 +50,15 @@ pub fn Summary(
             })
         })
     };
-    let span = move || {
-        data.with(|d| format!("{} to {}", theme::clock(d.start_ms), theme::clock(d.end_ms)))
+    let caption = move || {
+        data.with(|d| {
+            format!(
+                "{title} in {}, {} to {}: each line's latest, lowest and highest value",
+                d.mode.unit(unit).name(),
+                theme::clock(d.start_ms),
+                theme::clock(d.end_ms)
+            )
+        })
     };
     view! {
         // A block around the table: a table grows to its content whatever
@@ -59,8 +66,7 @@ pub fn Summary(
         <div class="visually-hidden">
         <table id=format!("chart-{id}-summary")>
             <caption>
-                {title} " in " {move || data.with(|d| d.mode.unit(unit).name())} ", " {span}
-                ": each line's latest, lowest and highest value"
+{caption}
             </caption>
             <thead>
                 <tr>
