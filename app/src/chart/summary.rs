@@ -65,9 +65,7 @@ pub fn Summary(
         // its width, and would widen the page.
         <div class="visually-hidden">
         <table id=format!("chart-{id}-summary")>
-            <caption>
-{caption}
-            </caption>
+            <caption>{caption}</caption>
             <thead>
                 <tr>
                     <th scope="col">"line"</th>

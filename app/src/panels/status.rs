@@ -66,7 +66,9 @@ fn recent_snapshot(variant: &VariantState, refresh_ms: i64) -> Option<MetricSnap
 /// from the recent snapshot.
 const FIELDS: [(&str, &str, fn(&MetricSnapshot) -> String); 5] = [
     ("Requests", "req-rate", |s| units::rate(s.req_rate)),
-    ("Errors (5xx)", "err-rate", |s| units::percent(s.error_rate_pct)),
+    ("Errors (5xx)", "err-rate", |s| {
+        units::percent(s.error_rate_pct)
+    }),
     ("p50", "p50", |s| {
         units::millis_at_least(s.latency_p50, s.latency_at_least[0])
     }),
@@ -74,7 +76,9 @@ const FIELDS: [(&str, &str, fn(&MetricSnapshot) -> String); 5] = [
         let total = s.token_rate_in.zip(s.token_rate_out).map(|(i, o)| i + o);
         units::rate(total)
     }),
-    ("Workers", "workers", |s| workers(s.concurrent_requests, s.max_workers)),
+    ("Workers", "workers", |s| {
+        workers(s.concurrent_requests, s.max_workers)
+    }),
 ];
 
 #[component]
