@@ -62,9 +62,12 @@ fn recent_snapshot(variant: &VariantState, refresh_ms: i64) -> Option<MetricSnap
     })
 }
 
+/// A headline figure's text from the recent snapshot.
+type Field = fn(&MetricSnapshot) -> String;
+
 /// The card's headline figures: term, class of the value, and the value
 /// from the recent snapshot.
-const FIELDS: [(&str, &str, fn(&MetricSnapshot) -> String); 5] = [
+const FIELDS: [(&str, &str, Field); 5] = [
     ("Requests", "req-rate", |s| units::rate(s.req_rate)),
     ("Errors (5xx)", "err-rate", |s| {
         units::percent(s.error_rate_pct)
@@ -148,7 +151,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             span_text(Range::Live(recent), (end - recent, end), s.iter(), slack)
         })
     };
-    let field = move |f: fn(&MetricSnapshot) -> String| {
+    let field = move |f: Field| {
         move || snap.with(|s| s.as_ref().map_or_else(|| units::NO_DATA.to_owned(), f))
     };
     view! {
