@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::data::{ChartData, Hidden, Unit};
-use crate::theme;
+use crate::{panels::push_html, theme};
 
 /// The summary table of chart `id`; the canvas names it in
 /// `aria-describedby` (its id is `chart-{id}-summary`).
@@ -23,28 +23,49 @@ pub fn Summary(
     /// Lines the legend hid: not listed, as not drawn.
     hidden: Memo<Hidden>,
 ) -> impl IntoView {
+    // The rows as HTML text (see `push_html`), redone as the data changes.
     let rows = move || {
         data.with(|d| {
             hidden.with(|h| {
                 let format = |v| d.mode.format(unit, v);
-                d.shown(h)
-                    .map(|l| (l.label.clone(), extremes(&l.values, &l.at_least, format)))
-                    .collect::<Vec<_>>()
+                let mut html = String::new();
+                for l in d.shown(h) {
+                    let [latest, lowest, highest] = extremes(&l.values, &l.at_least, format);
+                    push_html(
+                        &mut html,
+                        &[
+                            "<tr><th scope=\"row\">",
+                            &l.label,
+                            "</th><td>",
+                            &latest,
+                            "</td><td>",
+                            &lowest,
+                            "</td><td>",
+                            &highest,
+                            "</td></tr>",
+                        ],
+                    );
+                }
+                html
             })
         })
     };
-    let span = move || {
-        data.with(|d| format!("{} to {}", theme::clock(d.start_ms), theme::clock(d.end_ms)))
+    let caption = move || {
+        data.with(|d| {
+            format!(
+                "{title} in {}, {} to {}: each line's latest, lowest and highest value",
+                d.mode.unit(unit).name(),
+                theme::clock(d.start_ms),
+                theme::clock(d.end_ms)
+            )
+        })
     };
     view! {
         // A block around the table: a table grows to its content whatever
         // its width, and would widen the page.
         <div class="visually-hidden">
         <table id=format!("chart-{id}-summary")>
-            <caption>
-                {title} " in " {move || data.with(|d| d.mode.unit(unit).name())} ", " {span}
-                ": each line's latest, lowest and highest value"
-            </caption>
+            <caption>{caption}</caption>
             <thead>
                 <tr>
                     <th scope="col">"line"</th>
@@ -53,23 +74,7 @@ pub fn Summary(
                     <th scope="col">"highest"</th>
                 </tr>
             </thead>
-            <tbody>
-                {move || {
-                    rows()
-                        .into_iter()
-                        .map(|(label, [latest, lowest, highest])| {
-                            view! {
-                                <tr>
-                                    <th scope="row">{label}</th>
-                                    <td>{latest}</td>
-                                    <td>{lowest}</td>
-                                    <td>{highest}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </tbody>
+            <tbody inner_html=rows></tbody>
         </table>
         </div>
     }

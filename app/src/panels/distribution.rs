@@ -13,7 +13,7 @@ use zai_dash_engine::{
     units,
 };
 
-use super::{UNRELIABLE, WindowSnapshots, span::span_text};
+use super::{UNRELIABLE, WindowSnapshots, push_html, span::span_text};
 use crate::state::{Dashboard, VariantState};
 
 /// One shown variant's reading over the window (`None`: the window mixes
@@ -115,7 +115,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
     });
     let mut html = String::new();
     let h = &mut html;
-    push(
+    push_html(
         h,
         &[
             "<p class=\"dist-summary\" data-testid=\"dist-summary\">",
@@ -127,7 +127,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
     );
     for (c, condition) in columns.iter().zip(conditions) {
         if let Some(status) = c.status() {
-            push(
+            push_html(
                 h,
                 &[
                     "<p class=\"dist-status\" data-variant=\"",
@@ -153,7 +153,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
     }
     h.push_str("</caption><thead><tr><th scope=\"col\">bucket</th>");
     for (c, condition) in columns.iter().zip(conditions) {
-        push(
+        push_html(
             h,
             &[
                 "<th scope=\"col\" data-variant=\"",
@@ -171,7 +171,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
     }
     h.push_str("</tr></thead><tbody>");
     for row in &table.rows {
-        push(h, &["<tr><th scope=\"row\">", &row.label, "</th>"]);
+        push_html(h, &["<tr><th scope=\"row\">", &row.label, "</th>"]);
         for (c, condition) in columns.iter().zip(conditions) {
             // The engine's table holds production first, canary second.
             let share = match c.name.as_str() {
@@ -179,7 +179,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
                 "canary" => row.shares[1],
                 _ => None,
             };
-            push(
+            push_html(
                 h,
                 &[
                     "<td class=\"dist-share\" data-variant=\"",
@@ -193,7 +193,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
             // from screen readers, which read the percentage beside it;
             // no share, no bar.
             if let Some(s) = share {
-                push(
+                push_html(
                     h,
                     &[
                         "<meter class=\"dist-bar\" aria-hidden=\"true\" min=\"0\" max=\"100\" value=\"",
@@ -202,7 +202,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
                     ],
                 );
             }
-            push(
+            push_html(
                 h,
                 &[
                     "<span class=\"dist-pct\">",
@@ -217,7 +217,7 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
                 Some(false) => "better",
                 None => "same",
             };
-            push(
+            push_html(
                 h,
                 &[
                     "<td class=\"dist-moved\" data-moved=\"",
@@ -232,25 +232,4 @@ fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> S
         }
     }
     html + "</tbody></table>"
-}
-
-/// Appends `parts` to `html`: markup and text in turn, the text (every
-/// odd part) escaped, so it is safe inside an element or a quoted
-/// attribute (variant names come from the relay's configuration).
-fn push(html: &mut String, parts: &[&str]) {
-    for (i, part) in parts.iter().enumerate() {
-        if i % 2 == 0 {
-            html.push_str(part);
-            continue;
-        }
-        for c in part.chars() {
-            match c {
-                '&' => html.push_str("&amp;"),
-                '<' => html.push_str("&lt;"),
-                '>' => html.push_str("&gt;"),
-                '"' => html.push_str("&quot;"),
-                _ => html.push(c),
-            }
-        }
-    }
 }

@@ -8,7 +8,7 @@
 //! from the price table in the URL (`prices=`), which the panel's editor
 //! writes.
 
-use leptos::{context::Provider, ev, prelude::*};
+use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 use zai_dash_engine::{
     economics::{self, PriceSource, Priced, Runway},
@@ -18,7 +18,7 @@ use zai_dash_engine::{
     view::Notice,
 };
 
-use super::{Figures, WindowSnapshots, span::FigureSpan};
+use super::{Figures, WindowSnapshots, push_html, span::FigureSpan};
 use crate::state::{Condition, Dashboard, VariantState};
 
 /// What a projection without enough data reads.
@@ -96,27 +96,33 @@ pub fn EconomicsPanel() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // The by-model tables as text, redone once per poll.
+    let models = Memo::new(move |_| {
+        rows.with(|all| {
+            let mut html = String::new();
+            for row in all {
+                models_table(&mut html, row);
+            }
+            html
+        })
+    });
     let names = move || rows.with(|all| all.iter().map(|r| r.name.clone()).collect::<Vec<_>>());
     view! {
         <section class="panel" id="panel-economics">
             <h2>"Cache and cost economics"</h2>
-            <Provider value=priced>
-                <div class="figures">
-                    <Figures label="cache hit" class="econ-hit" render=|s| units::percent(economics::cache_hit_ratio(s).map(|r| r * 100.0)) />
-                    <Figures label="reads per write" class="econ-reads-per-write" render=|s| times(economics::reads_per_write(s)) />
-                    <Figures label="saved by caching" class="econ-saved" render=|s| units::usd(economics::cache_savings_usd(s)) />
-                    <Figures label="per request" class="econ-per-request" render=|s| units::usd(economics::cost_per_request(s)) />
-                    <Figures label="per 1k output tokens" class="econ-per-1k-output" render=|s| units::usd(economics::cost_per_1k_output(s)) />
-                </div>
-            </Provider>
+            <div class="figures">
+                <Figures snaps=priced label="cache hit" class="econ-hit" render=|s| units::percent(economics::cache_hit_ratio(s).map(|r| r * 100.0)) />
+                <Figures snaps=priced label="reads per write" class="econ-reads-per-write" render=|s| times(economics::reads_per_write(s)) />
+                <Figures snaps=priced label="saved by caching" class="econ-saved" render=|s| units::usd(economics::cache_savings_usd(s)) />
+                <Figures snaps=priced label="per request" class="econ-per-request" render=|s| units::usd(economics::cost_per_request(s)) />
+                <Figures snaps=priced label="per 1k output tokens" class="econ-per-1k-output" render=|s| units::usd(economics::cost_per_1k_output(s)) />
+            </div>
             <FigureSpan />
             <p class="econ-difference">
                 "canary with production's traffic: "
                 <span data-testid="econ-difference">{difference}</span>
             </p>
-            <div class="econ-models">
-                {move || rows.with(|all| all.iter().map(models_table).collect_view())}
-            </div>
+            <div class="econ-models" inner_html=models></div>
             <PriceEditor />
             <div class="econ-burns">
                 <For
@@ -191,48 +197,48 @@ fn source_text(source: &PriceSource) -> String {
 
 /// A variant's by-model table, captioned with where its prices come from:
 /// cache-hit ratio, reads per write, dollars saved and cost per 1k output
-/// tokens per model.
-fn models_table(row: &Row) -> impl IntoView + use<> {
+/// tokens per model. Written as HTML text (see [`push_html`]).
+fn models_table(html: &mut String, row: &Row) {
     let name = &row.name;
-    let rows = row
-        .priced
-        .models
-        .iter()
-        .map(|m| {
-            let u = &m.usage;
-            let model = if m.model.is_empty() {
-                "(no model label)".to_owned()
-            } else {
-                m.model.to_string()
-            };
-            view! {
-                <tr data-model=m.model.to_string()>
-                    <th scope="row">{model}</th>
-                    <td class="model-hit">{units::percent(economics::cache_hit_ratio(u).map(|r| r * 100.0))}</td>
-                    <td class="model-reads-per-write">{times(economics::reads_per_write(u))}</td>
-                    <td class="model-saved">{units::usd(economics::cache_savings_usd(u))}</td>
-                    <td class="model-per-1k-output">{units::usd(economics::cost_per_1k_output(u))}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <table class="econ-model-table" data-testid=format!("econ-models-{name}")>
-            <caption data-testid=format!("econ-source-{name}")>
-                {format!("{name}: {}", source_text(&row.priced.source))}
-            </caption>
-            <thead>
-                <tr>
-                    <th scope="col">"model"</th>
-                    <th scope="col">"cache hit"</th>
-                    <th scope="col">"reads per write"</th>
-                    <th scope="col">"saved"</th>
-                    <th scope="col">"per 1k output"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+    push_html(
+        html,
+        &[
+            "<table class=\"econ-model-table\" data-testid=\"econ-models-",
+            name,
+            "\"><caption data-testid=\"econ-source-",
+            name,
+            "\">",
+            &format!("{name}: {}", source_text(&row.priced.source)),
+            "</caption><thead><tr><th scope=\"col\">model</th><th scope=\"col\">cache hit</th><th scope=\"col\">reads per write</th><th scope=\"col\">saved</th><th scope=\"col\">per 1k output</th></tr></thead><tbody>",
+        ],
+    );
+    for m in &row.priced.models {
+        let u = &m.usage;
+        let model = if m.model.is_empty() {
+            "(no model label)"
+        } else {
+            &m.model
+        };
+        push_html(
+            html,
+            &[
+                "<tr data-model=\"",
+                &m.model,
+                "\"><th scope=\"row\">",
+                model,
+                "</th><td class=\"model-hit\">",
+                &units::percent(economics::cache_hit_ratio(u).map(|r| r * 100.0)),
+                "</td><td class=\"model-reads-per-write\">",
+                &times(economics::reads_per_write(u)),
+                "</td><td class=\"model-saved\">",
+                &units::usd(economics::cache_savings_usd(u)),
+                "</td><td class=\"model-per-1k-output\">",
+                &units::usd(economics::cost_per_1k_output(u)),
+                "</td></tr>",
+            ],
+        );
     }
+    html.push_str("</tbody></table>");
 }
 
 /// The price table's editor: a field per direction, USD per million tokens

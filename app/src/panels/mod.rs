@@ -421,8 +421,12 @@ pub fn Figures(
     class: &'static str,
     /// The value's text from a snapshot.
     render: fn(&MetricSnapshot) -> String,
+    /// The snapshots shown: the window's ([`WindowSnapshots`] in context)
+    /// unless given (the economics panel's are priced).
+    #[prop(optional)]
+    snaps: Option<WindowSnapshots>,
 ) -> impl IntoView {
-    let snaps = expect_context::<WindowSnapshots>().0;
+    let snaps = snaps.unwrap_or_else(expect_context::<WindowSnapshots>).0;
     let dashboard = expect_context::<Dashboard>();
     view! {
         <div class="figure">
@@ -447,5 +451,29 @@ pub fn Figures(
                 }
             />
         </div>
+    }
+}
+
+/// Appends `parts` to `html`: markup and text in turn, the text (every
+/// odd part) escaped, so it is safe inside an element or a quoted
+/// attribute (variant names come from the relay's configuration, model
+/// names from the proxy's labels). Panels whose body is a table write it
+/// as text with this: as Leptos views, a table's render and rebuild code
+/// is several KB of wasm.
+pub fn push_html(html: &mut String, parts: &[&str]) {
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            html.push_str(part);
+            continue;
+        }
+        for c in part.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str("&quot;"),
+                _ => html.push(c),
+            }
+        }
     }
 }

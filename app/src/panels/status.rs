@@ -62,6 +62,28 @@ fn recent_snapshot(variant: &VariantState, refresh_ms: i64) -> Option<MetricSnap
     })
 }
 
+/// A headline figure's text from the recent snapshot.
+type Field = fn(&MetricSnapshot) -> String;
+
+/// The card's headline figures: term, class of the value, and the value
+/// from the recent snapshot.
+const FIELDS: [(&str, &str, Field); 5] = [
+    ("Requests", "req-rate", |s| units::rate(s.req_rate)),
+    ("Errors (5xx)", "err-rate", |s| {
+        units::percent(s.error_rate_pct)
+    }),
+    ("p50", "p50", |s| {
+        units::millis_at_least(s.latency_p50, s.latency_at_least[0])
+    }),
+    ("Tokens", "token-rate", |s| {
+        let total = s.token_rate_in.zip(s.token_rate_out).map(|(i, o)| i + o);
+        units::rate(total)
+    }),
+    ("Workers", "workers", |s| {
+        workers(s.concurrent_requests, s.max_workers)
+    }),
+];
+
 #[component]
 fn VariantStatus(variant: VariantState) -> impl IntoView {
     let dashboard = expect_context::<Dashboard>();
@@ -129,7 +151,7 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             span_text(Range::Live(recent), (end - recent, end), s.iter(), slack)
         })
     };
-    let field = move |f: fn(&MetricSnapshot) -> String| {
+    let field = move |f: Field| {
         move || snap.with(|s| s.as_ref().map_or_else(|| units::NO_DATA.to_owned(), f))
     };
     view! {
@@ -148,21 +170,8 @@ fn VariantStatus(variant: VariantState) -> impl IntoView {
             <p class="message" hidden=move || message().is_none()>{message}</p>
             <p class="figure-span card-span">{span}</p>
             <dl>
-                <dt>"Requests"</dt>
-                <dd class="req-rate">{field(|s| units::rate(s.req_rate))}</dd>
-                <dt>"Errors (5xx)"</dt>
-                <dd class="err-rate">{field(|s| units::percent(s.error_rate_pct))}</dd>
-                <dt>"p50"</dt>
-                <dd class="p50">{field(|s| units::millis_at_least(s.latency_p50, s.latency_at_least[0]))}</dd>
-                <dt>"Tokens"</dt>
-                <dd class="token-rate">
-                    {field(|s| {
-                        let total = s.token_rate_in.zip(s.token_rate_out).map(|(i, o)| i + o);
-                        units::rate(total)
-                    })}
-                </dd>
-                <dt>"Workers"</dt>
-                <dd class="workers">{field(|s| workers(s.concurrent_requests, s.max_workers))}</dd>
+                {FIELDS
+                    .map(|(term, class, f)| view! { <dt>{term}</dt><dd class=class>{field(f)}</dd> })}
             </dl>
         </article>
     }
