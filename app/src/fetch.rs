@@ -180,13 +180,13 @@ pub async fn variants(base: &str) -> Result<VariantList, String> {
 /// absolute range) and when the view reaches past what the buffers hold.
 /// A variant whose history came keeps it in a new buffer (as a reload
 /// would: the extractor then stitches live rows onto it exactly); one
-/// whose history failed keeps what it had. Returns whether any came.
-async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState], reach: Reach) -> bool {
+/// whose history failed keeps what it had.
+async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState], reach: Reach) {
     let parts = history::requests(reach.from_ms, reach.to_ms);
     let (Some(&(from, _, step)), Some(&(tail_from, to, tail_step))) = (parts.first(), parts.last())
     else {
         dashboard.history.set(HistorySource::None);
-        return false;
+        return;
     };
     dashboard.history.set(HistorySource::Loading);
     let names: Vec<String> = states.iter().map(|s| s.name.get_value()).collect();
@@ -199,13 +199,9 @@ async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState], rea
     }))
     .await;
     let mut failure = None;
-    let mut came = false;
     for (state, answer) in states.iter().zip(answers) {
         match answer {
-            Ok(histories) => {
-                state.refill(&histories);
-                came = true;
-            }
+            Ok(histories) => state.refill(&histories),
             Err(e) => failure = Some(format!("{}: {e}", state.name.get_value())),
         }
     }
@@ -219,17 +215,20 @@ async fn backfill(dashboard: Dashboard, base: &str, states: &[VariantState], rea
             live: reach.live,
         },
     });
-    came
 }
 
 /// Refills the buffers from history whenever the view comes to need
 /// what they lack (a longer window, a range further back, a range live
 /// rows would evict, or live again after one), as a reload would, without
 /// one. Unless archived, the new history runs up to now so that live data
-/// goes on from it; polling stops while it loads and everything derived
-/// from the buffers is rebuilt on it (a new [`Dashboard::generation`]).
+/// goes on from it. The page is not rebuilt: what is derived from a
+/// buffer sees the new one (its version, its [`Buffer::id`] for the chart
+/// caches), and the poll loops go on, dropping a round that was in flight
+/// while it came (see [`poll`]).
 /// Only a change of view asks: a store with nothing older is not asked
 /// again until the view changes.
+///
+/// [`Buffer::id`]: zai_dash_engine::buffer::Buffer::id
 fn follow_window(dashboard: Dashboard, base: String) {
     Effect::new(move |_| {
         let reach = dashboard.reach(js_sys::Date::now() as i64);
@@ -239,9 +238,7 @@ fn follow_window(dashboard: Dashboard, base: String) {
         let base = base.clone();
         leptos::task::spawn_local(async move {
             let states = dashboard.variants.get_untracked();
-            if backfill(dashboard, &base, &states, reach).await {
-                dashboard.generation.update(|g| *g += 1);
-            }
+            backfill(dashboard, &base, &states, reach).await;
         });
     });
 }
@@ -302,7 +299,10 @@ pub fn read_history(body: &JsValue, step: i64) -> Result<History, PollError> {
 /// Polls one variant until a recovery starts a new `generation`: at the
 /// refresh interval, slower while the page is hidden, not at all when
 /// refresh is off, and at once when woken (the page shown again, refresh
-/// changed).
+/// changed). A round in flight while history refilled the buffer is
+/// dropped, and the next one asked at once: its rows may be older than
+/// the new history's newest (refused, not failed), or would evict an
+/// archived range.
 async fn poll(dashboard: Dashboard, state: VariantState, base: String, generation: u64) {
     let name = state.name.get_value();
     let current = move || dashboard.generation.get_untracked() == generation;
@@ -313,9 +313,13 @@ async fn poll(dashboard: Dashboard, state: VariantState, base: String, generatio
             continue;
         }
         let had_data = state.last_ok_ms.get_untracked().is_some();
+        let buffer = state.buffer_id();
         let round = poll_round(&base, &name).await;
         if !current() {
             return;
+        }
+        if state.buffer_id() != buffer {
+            continue;
         }
         let now = js_sys::Date::now();
         match round {

@@ -354,7 +354,10 @@ impl VariantState {
     }
 
     /// Replaces the buffer with one holding `histories`, oldest first (see
-    /// [`History::backfill`]), on which live rows then follow.
+    /// [`History::backfill`]), on which live rows then follow. Everything
+    /// derived from the buffer follows without a rebuild of the page: the
+    /// new version re-runs it, and the new buffer's [`Buffer::id`] tells
+    /// the chart caches that none of their points still hold.
     pub fn refill(&self, histories: &[History]) {
         let mut buffer = Buffer::default();
         for history in histories {
@@ -362,6 +365,13 @@ impl VariantState {
         }
         self.buffer.set_value(buffer);
         self.version.update(|v| *v += 1);
+    }
+
+    /// Which buffer the variant holds now ([`Buffer::id`]), without
+    /// subscribing: a poll round compares it across its wait to see
+    /// whether history replaced the buffer meanwhile.
+    pub fn buffer_id(&self) -> u64 {
+        self.buffer.with_value(Buffer::id)
     }
 
     /// Runs `f` on the buffer, subscribing the caller to new data.
@@ -417,7 +427,8 @@ pub struct Dashboard {
     /// origin).
     pub relay: RwSignal<Option<String>>,
     /// Bumped by every recovery from a panic: everything derived from the
-    /// buffers (panels, caches, poll loops) is rebuilt for a new one.
+    /// buffers (panels, caches, poll loops) is rebuilt for a new one. A
+    /// refill from history needs none (see [`VariantState::refill`]).
     pub generation: RwSignal<u64>,
     /// The relay's clock as seen from here: sample times are scrape times.
     pub clock: StoredValue<ClockSync>,

@@ -265,10 +265,13 @@ pub fn sizes(buffer: &Buffer, grid: &Grid) -> Vec<Series> {
 /// lookback, or a new target has appeared since (its first row may be
 /// older than the others' newest). A live chart therefore recomputes a
 /// point or two per refresh instead of hundreds; only a change of grid
-/// step (another window), a new column (a new series, back-filled) or a
-/// new series name recomputes everything.
+/// step (another window), a new column (a new series, back-filled), a
+/// new series name or another buffer (history refilled the variant)
+/// recomputes everything.
 #[derive(Clone, Debug, Default)]
 pub struct Cache {
+    /// The [`Buffer::id`] the points were computed from.
+    buffer: Option<u64>,
     grid: Option<Grid>,
     /// Grid times in `[final_from, final_to)` are final.
     final_from: i64,
@@ -288,6 +291,8 @@ impl Cache {
         grid: &Grid,
         compute: impl Fn(&Buffer, &Grid) -> Vec<Series>,
     ) -> &[Series] {
+        // Another buffer's counters say nothing about this one's.
+        let same_buffer = self.buffer.replace(buffer.id()) == Some(buffer.id());
         let (targets, new_first) = buffer.added_since(self.targets);
         let (Some(first_row), Some(settled)) = (buffer.first_time(), buffer.settled_until()) else {
             self.grid = None;
@@ -298,7 +303,7 @@ impl Cache {
         let columns = buffer.columns_added();
         let reused = self
             .grid
-            .filter(|_| columns == self.columns)
+            .filter(|_| same_buffer && columns == self.columns)
             .and_then(|old| {
                 let (from, to) = self.reusable(old, grid, intact)?;
                 let to = new_first.map_or(to, |t| to.min(t));
@@ -431,22 +436,27 @@ mod tests {
 
     use crate::parse::parse;
 
-    /// A buffer of `rows` scrapes 5 s apart whose request counter grows by
-    /// a varying amount, with a new status code appearing at `new_code_at`.
-    fn growing(rows: usize, new_code_at: usize) -> Buffer {
-        let mut buffer = Buffer::default();
-        let (mut ok, mut failed) = (0.0, 0.0);
-        for i in 0..rows {
-            ok += (i % 7) as f64;
+    /// Adds scrapes `rows` (5 s apart from 1,000,000) of a request counter
+    /// that grows by a varying amount (`i % 7` at scrape `i`), with a new
+    /// status code counting one a scrape from scrape `new_code_at`.
+    fn grow(buffer: &mut Buffer, rows: std::ops::Range<usize>, new_code_at: usize) {
+        for i in rows {
+            let ok: usize = (0..=i).map(|j| j % 7).sum();
             let mut text = format!("zai_proxy_requests_total{{status_code=\"200\"}} {ok}\n");
             if i >= new_code_at {
-                failed += 1.0;
+                let failed = i + 1 - new_code_at;
                 text += &format!("zai_proxy_requests_total{{status_code=\"500\"}} {failed}\n");
             }
             buffer
                 .push(1_000_000 + 5_000 * i as i64, &parse(&text))
                 .unwrap();
         }
+    }
+
+    /// A buffer of `rows` such scrapes.
+    fn growing(rows: usize, new_code_at: usize) -> Buffer {
+        let mut buffer = Buffer::default();
+        grow(&mut buffer, 0..rows, new_code_at);
         buffer
     }
 
@@ -474,8 +484,11 @@ mod tests {
             computed.set(computed.get() + g.len);
             request_rates(b, g)
         };
+        let mut buffer = Buffer::default();
+        let mut had = 0;
         for rows in [40, 41, 42, 45, 60, 61] {
-            let buffer = growing(rows, 1000);
+            grow(&mut buffer, had..rows, 1000);
+            had = rows;
             let end = 1_000_000 + 5_000 * rows as i64 + 1_234;
             let grid = Grid::new(end - 120_000, end, 50, 5_000);
             computed.set(0);
@@ -495,12 +508,12 @@ mod tests {
     #[test]
     fn a_new_series_or_a_new_window_recomputes_everything() {
         let mut cache = Cache::default();
-        let buffer = growing(50, 1000);
+        let mut buffer = growing(50, 1000);
         let grid = Grid::new(1_000_000, 1_250_000, 50, 5_000);
         // The 200 line and the 5xx line.
         assert_eq!(cache.update(&buffer, &grid, request_rates).len(), 2);
         // A 500 series appears: it gets its whole history, not a gap.
-        let buffer = growing(51, 49);
+        grow(&mut buffer, 50..51, 49);
         let grid = Grid::new(1_005_000, 1_255_000, 50, 5_000);
         let cached = cache.update(&buffer, &grid, request_rates).to_vec();
         assert_same(&cached, &request_rates(&buffer, &grid));
@@ -508,6 +521,42 @@ mod tests {
         let grid = Grid::new(1_000_000, 1_255_000, 10, 5_000);
         let cached = cache.update(&buffer, &grid, request_rates).to_vec();
         assert_same(&cached, &request_rates(&buffer, &grid));
+    }
+
+    #[test]
+    fn a_cache_recomputes_everything_for_a_new_buffer_with_the_same_counters() {
+        // Buffer A: the 200 counter grows by i % 7 a scrape. Buffer B,
+        // made anew as a refill from history makes one, at the same 50
+        // times from 1,000 by 3 a scrape.
+        let a = growing(50, 1000);
+        let mut b = Buffer::default();
+        for i in 0..50 {
+            let text = format!(
+                "zai_proxy_requests_total{{status_code=\"200\"}} {}\n",
+                1_000 + 3 * i
+            );
+            b.push(1_000_000 + 5_000 * i, &parse(&text)).unwrap();
+        }
+        // Every counter the cache reads is the same for both.
+        assert_eq!(a.added_since(0), b.added_since(0));
+        assert_eq!(a.columns_added(), b.columns_added());
+        assert_eq!(a.intact_from(), b.intact_from());
+        assert_eq!(a.settled_until(), b.settled_until());
+        assert_eq!(a.first_time(), b.first_time());
+        assert_ne!(a.id(), b.id());
+        let grid = Grid::new(1_000_000, 1_250_000, 50, 5_000);
+        let mut cache = Cache::default();
+        cache.update(&a, &grid, request_rates);
+        let cached = cache.update(&b, &grid, request_rates).to_vec();
+        assert_same(&cached, &request_rates(&b, &grid));
+        // The grid: 5 s steps from 1,005,000, each looking back 20 s. From
+        // t = 1,020,000 (point 3) to B's last row at 1,245,000 (point 48)
+        // the lookback holds five rows spanning exactly its 20 s: +12,
+        // 0.6/s with nothing to extrapolate. A's points there vary with
+        // i % 7 (e.g. +6 over 0 + 1 + 2 + 3): none of them may remain.
+        for (i, v) in cached[0].values.iter().enumerate().take(49).skip(3) {
+            assert!((v - 0.6).abs() < 1e-12, "point {i}: {v}");
+        }
     }
 
     #[test]

@@ -632,8 +632,8 @@ impl Browser {
     }
 
     /// How many scrapes of `variant` the app has accepted, waiting (bounded)
-    /// for its card: widening the window refills the buffers and rebuilds
-    /// the cards, which are then briefly not there.
+    /// for its card to be there (the app builds it once the relay named
+    /// the variants).
     pub async fn scrape_count(&self, variant: &str) -> u64 {
         wait_for(&format!("{variant}'s scrape count"), || {
             self.scrapes(variant)

@@ -137,9 +137,28 @@ async fn widening_the_window_fills_it_from_history_and_live_data_goes_on() {
     let server = Server::start(&["--demo", "--refresh-ms", "500"]).await;
     let browser = Browser::open_at(&server, "/?w=5m").await;
     let scrapes = browser.wait_for_scrapes("production", 2).await;
+    let five_minutes = browser.text("#history-note").await.expect("the note");
+    // The elements on screen now, to find the same ones after the refill:
+    // it replaces the buffers, not the page.
+    let kept = ["#status-production", "#verdict", "#chart-requests canvas"];
+    browser
+        .eval(
+            "window.zaiKept = arguments[0].map(css => document.querySelector(css));",
+            vec![serde_json::json!(kept)],
+        )
+        .await
+        .expect("the elements on screen");
     // 24 hours, where the page opened on 5 minutes: no reload, no wait
     // for a day of polling.
     browser.click("[data-window='24h']").await;
+    wait_for("the history note to tell of the day's history", || async {
+        let state = browser.attr("#history-note", "data-state").await?;
+        let note = browser.text("#history-note").await?;
+        (state == "loaded" && note != five_minutes)
+            .then_some(())
+            .ok_or(format!("{state}: {note}"))
+    })
+    .await;
     wait_for("the requests chart to span the day", || async {
         let drawn = browser.drawn("requests").await?;
         (drawn.from > 0 && drawn.to - drawn.from >= 23 * 3_600_000)
@@ -147,8 +166,14 @@ async fn widening_the_window_fills_it_from_history_and_live_data_goes_on() {
             .ok_or(format!("{drawn:?}"))
     })
     .await;
-    let note = browser.attr("#history-note", "data-state").await;
-    assert_eq!(note.as_deref(), Ok("loaded"));
+    let same = browser
+        .eval(
+            "return arguments[0].map((css, i) => document.querySelector(css) === window.zaiKept[i]);",
+            vec![serde_json::json!(kept)],
+        )
+        .await
+        .expect("the elements on screen");
+    assert_eq!(same, serde_json::json!([true, true, true]), "{kept:?}");
     // Live polling carries on over the new history.
     browser.wait_for_scrapes("production", scrapes + 3).await;
 }
@@ -284,12 +309,18 @@ async fn a_range_older_than_the_day_the_page_keeps_opens_whole_and_live_polls_wa
     );
     browser.wait_for_token_totals("production", &totals).await;
 
-    // Going live loads the live window and polls again.
+    // Going live loads the live window and polls again: the refill counts
+    // one more scrape, a live row another.
+    let scrapes = browser.scrape_count("production").await;
     browser
         .click("#window-select button[data-window='5m']")
         .await;
-    browser.wait_for_scrapes("production", 1).await;
-    assert!(hits.load(Ordering::SeqCst) >= 1);
+    wait_for("a live poll to reach the pod", || async {
+        let n = hits.load(Ordering::SeqCst);
+        (n >= 1).then_some(()).ok_or(format!("{n} polls"))
+    })
+    .await;
+    browser.wait_for_scrapes("production", scrapes + 2).await;
     wait_for("the note to say live data follows", || async {
         let note = browser.text("#history-note").await?;
         note.contains("live data every poll")

@@ -14,6 +14,8 @@
 //! increases. One URL shared by several pods would make every switch
 //! between them look like a counter reset; the relay names each pod.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::{extract::Slot, parse::Scrape};
 
 mod rows;
@@ -68,11 +70,31 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// Which buffer this is, drawn from a global counter when one is made:
+/// a buffer that replaces another (history refilled it) starts its own
+/// counters anew and can look like the old one to them, never to this.
+/// A clone draws a new one too, since the two may then diverge.
+struct Identity(u64);
+
+impl Identity {
+    fn new() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Identity(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Identity::new()
+    }
+}
+
 /// One variant's history: a [`store::Store`] per target (pod), each with
 /// its own counter stitching, read together by a [`Window`] as PromQL
 /// reads a variant's series: `sum(rate(x))` over the pods.
 #[derive(Clone)]
 pub struct Buffer {
+    identity: Identity,
     retention_ms: i64,
     max_rows: usize,
     stores: Vec<Store>,
@@ -96,6 +118,7 @@ impl Buffer {
     /// `max_rows` of them per target.
     pub fn new(retention_ms: i64, max_rows: usize) -> Self {
         Buffer {
+            identity: Identity::new(),
             retention_ms,
             max_rows: max_rows.max(2),
             stores: Vec::new(),
@@ -320,6 +343,14 @@ impl Buffer {
         live.filter_map(|s| s.times.back().map(|t| t + 1))
             .min()
             .or_else(|| self.last_time().map(|t| t + 1))
+    }
+
+    /// This buffer's identity, unique among the buffers (and clones) made
+    /// in this process: a cache of what was derived from a buffer
+    /// compares it before trusting the counters below, which a new buffer
+    /// starts again.
+    pub fn id(&self) -> u64 {
+        self.identity.0
     }
 
     /// Columns ever added to any target. A new column is back-filled with
