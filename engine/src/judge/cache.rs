@@ -37,6 +37,9 @@ pub const MAX_KEPT: usize = 8 * super::MAX_INTERVALS as usize;
 /// cap only the last update's windows are kept.
 #[derive(Clone, Debug, Default)]
 pub struct SamplesCache {
+    /// The buffer the values were computed from ([`Buffer::id`]): one that
+    /// replaced it (a refill from history) shares nothing with it.
+    buffer: Option<u64>,
     /// Targets the buffer had added when the values were computed.
     targets: usize,
     /// Columns the buffer had added when the values were computed.
@@ -63,7 +66,8 @@ impl SamplesCache {
         let (intact, settled) = (buffer.intact_from(), buffer.settled_until());
         let columns = buffer.columns_added();
         let mut cached = std::mem::take(&mut self.finals);
-        if columns != self.columns || *prices != self.prices {
+        let same_buffer = self.buffer.replace(buffer.id()) == Some(buffer.id());
+        if !same_buffer || columns != self.columns || *prices != self.prices {
             cached.clear();
             self.prices = prices.clone();
         }
@@ -186,6 +190,39 @@ mod tests {
         let last = cache.update(&buffer, (0, 2_000_000), 5_000, &none);
         assert_eq!(last.intervals, 39);
         assert!(last.of(Metric::RateLimited).iter().any(|&v| v > 0.0));
+    }
+
+    #[test]
+    fn a_buffer_that_replaced_another_shares_nothing_with_it() {
+        // Two buffers of the same 20 rounds: the same counters, but B's
+        // latency doubled. A cache of A asked about B must not hand back
+        // A's values.
+        let fill = |slow: bool| {
+            let mut buffer = Buffer::default();
+            for n in 0..20 {
+                let text = exposition(n, u64::MAX);
+                // Slow: no request within 0.5 s (the bucket reads 0).
+                let bucket = "zai_proxy_request_duration_seconds_bucket{le=\"0.5\"}";
+                let text: String = text
+                    .lines()
+                    .map(|l| match l.starts_with(bucket) && slow {
+                        true => format!("{bucket} 0\n"),
+                        false => format!("{l}\n"),
+                    })
+                    .collect();
+                buffer
+                    .push_target("a", 1_000_000 + 5_000 * n as i64, &parse(&text))
+                    .unwrap();
+            }
+            buffer
+        };
+        let (a, b) = (fill(false), fill(true));
+        let (range, prices) = ((0, 2_000_000), PriceTable::default());
+        let mut cache = SamplesCache::default();
+        cache.update(&a, range, 5_000, &prices);
+        let cached = cache.update(&b, range, 5_000, &prices);
+        assert_eq!(cached, interval_samples(&b, range, 5_000, &prices));
+        assert_ne!(cached, interval_samples(&a, range, 5_000, &prices));
     }
 
     #[test]
