@@ -11,7 +11,7 @@ LISTEN ?= 127.0.0.1:8080
 # Largest app bundle `make test` accepts, bytes of gzip (wasm + JS + CSS):
 # a ratchet just above the current build (README, "Bundle"), so growth is
 # a decision, not an accident.
-BUNDLE_BUDGET ?= 333000
+BUNDLE_BUDGET ?= 336000
 
 .PHONY: demo test setup setup-browser app app-test-hooks lint bench bench-browser bundle-profile clean
 
