@@ -81,50 +81,51 @@ pub fn DistributionPanel() -> impl IntoView {
         let table = distribution::table(find("production"), find("canary"));
         (columns, table)
     });
-    // The text, redone when the data, its span or a variant's condition
-    // changes, and so on the clock's tick (staleness follows it): a few
-    // string writes, and the page is touched only when the text differs.
-    let html = Memo::new(move |_| {
+    // The summary line, a view of its own: its span ticks every second
+    // while the window fills, and the table below must not be rewritten
+    // for that.
+    let summary_line = move || {
         let (from, to) = dashboard.range();
         let range = dashboard.view.with(|v| v.range);
         let slack = 2 * dashboard.resolution_ms(from) as i64;
         let span = snaps.with(|s| span_text(range, (from, to), s.iter().map(|(_, s)| s), slack));
+        data.with(|(columns, table)| format!("{} — {span}", summary(columns, table)))
+    };
+    // The rest as text, redone when the data or a variant's condition
+    // changes (so checked on the clock's tick: staleness follows it), and
+    // the page is touched only when the text differs.
+    let html = Memo::new(move |_| {
         data.with(|(columns, table)| {
             let conditions: Vec<&str> = columns
                 .iter()
                 .map(|c| dashboard.condition(&c.variant).as_str())
                 .collect();
-            body(columns, &conditions, table, &span)
+            body(columns, &conditions, table)
         })
     });
     view! {
         <section class="panel" id="panel-distribution">
             <h2>"Latency distribution"</h2>
+            <p class="dist-summary" data-testid="dist-summary">{summary_line}</p>
             <div class="dist-body" inner_html=move || html.get()></div>
         </section>
     }
 }
 
-/// The panel's body: the summary line (with `span`), a status line per
-/// variant without shares, and the table of `columns` (shown variants,
-/// in their `conditions`), unless no variant has shares.
-fn body(columns: &[Column], conditions: &[&str], table: &Table, span: &str) -> String {
-    let what = table.summary().unwrap_or_else(|| match columns {
+/// What the summary line says of the shift, before its span.
+fn summary(columns: &[Column], table: &Table) -> String {
+    table.summary().unwrap_or_else(|| match columns {
         [one] => format!("share of {}'s requests per latency bucket", one.name),
         _ => "not enough data to compare canary with production".to_owned(),
-    });
+    })
+}
+
+/// The panel's body under its summary: a status line per variant without
+/// shares, and the table of `columns` (shown variants, in their
+/// `conditions`), unless no variant has shares.
+fn body(columns: &[Column], conditions: &[&str], table: &Table) -> String {
     let mut html = String::new();
     let h = &mut html;
-    push_html(
-        h,
-        &[
-            "<p class=\"dist-summary\" data-testid=\"dist-summary\">",
-            &what,
-            " — ",
-            span,
-            "</p>",
-        ],
-    );
     for (c, condition) in columns.iter().zip(conditions) {
         if let Some(status) = c.status() {
             push_html(
