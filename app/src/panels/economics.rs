@@ -139,13 +139,12 @@ pub fn EconomicsPanel() -> impl IntoView {
                             let name = name.clone();
                             move || condition().and_then(|c| old_data(&name, c))
                         };
-                        let line = {
+                        // The three lines once per clock tick, not once each.
+                        let burn = {
                             let name = name.clone();
-                            move |i: usize| {
-                                let name = name.clone();
-                                move || lines(&name)[i].clone()
-                            }
+                            Memo::new(move |_| lines(&name))
                         };
+                        let line = move |i: usize| move || burn.with(|b| b[i].clone());
                         view! {
                             <div
                                 class="econ-burn"
