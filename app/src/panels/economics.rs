@@ -139,12 +139,13 @@ pub fn EconomicsPanel() -> impl IntoView {
                             let name = name.clone();
                             move || condition().and_then(|c| old_data(&name, c))
                         };
-                        // The three lines once per clock tick, not once each.
-                        let burn = {
+                        let line = {
                             let name = name.clone();
-                            Memo::new(move |_| lines(&name))
+                            move |i: usize| {
+                                let name = name.clone();
+                                move || lines(&name)[i].clone()
+                            }
                         };
-                        let line = move |i: usize| move || burn.with(|b| b[i].clone());
                         view! {
                             <div
                                 class="econ-burn"
